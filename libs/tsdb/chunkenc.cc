@@ -1,6 +1,7 @@
 #include "libs/tsdb/chunkenc.h"
 
 #include <bit>
+#include <cstring>
 
 namespace omni::tsdb {
 namespace {
@@ -156,30 +157,33 @@ bool XorIterator::Fail() {
   return false;
 }
 
-bool XorIterator::ReadBits(int nbits, uint64_t* out) {
-  uint64_t v = 0;
-  while (nbits > 0) {
-    if (byte_pos_ >= data_.size()) return false;
-    int avail = 8 - bit_pos_;
-    int take = nbits < avail ? nbits : avail;
-    uint8_t byte = static_cast<uint8_t>(data_[byte_pos_]);
-    uint64_t part = (byte >> (avail - take)) & ((1u << take) - 1);
-    v = (v << take) | part;
-    bit_pos_ = static_cast<uint8_t>(bit_pos_ + take);
-    if (bit_pos_ == 8) {
-      bit_pos_ = 0;
-      ++byte_pos_;
+bool XorIterator::Refill(int need) {
+  const size_t size = data_.size();
+  if (pos_ + 8 <= size) {
+    // Load 8 bytes big-endian; the whole bytes that fit below the unread bits
+    // are consumed. Bits of a partly fitting byte are loaded again (same
+    // values at the same positions) by the next refill.
+    uint64_t word;
+    std::memcpy(&word, data_.data() + pos_, 8);
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    buf_ |= word >> count_;
+    int bytes = (63 - count_) >> 3;
+    pos_ += static_cast<size_t>(bytes);
+    count_ += bytes * 8;
+  } else {
+    while (count_ <= 56 && pos_ < size) {
+      buf_ |= static_cast<uint64_t>(static_cast<uint8_t>(data_[pos_])) << (56 - count_);
+      ++pos_;
+      count_ += 8;
     }
-    nbits -= take;
   }
-  *out = v;
-  return true;
+  return count_ >= need;
 }
 
-bool XorIterator::ReadBit(bool* out) {
-  uint64_t b;
-  if (!ReadBits(1, &b)) return false;
-  *out = b != 0;
+bool XorIterator::ReadWide(int nbits, uint64_t* out) {
+  uint64_t hi, lo;
+  if (!ReadBits(nbits - 32, &hi) || !ReadBits(32, &lo)) return false;
+  *out = (hi << 32) | lo;
   return true;
 }
 
@@ -211,7 +215,7 @@ bool XorIterator::Next() {
   }
   if (read_ == 0) {
     uint64_t bits;
-    if (!ReadVarint(&t_) || !ReadBits(64, &bits)) return Fail();
+    if (!ReadVarint(&t_) || !ReadWide(64, &bits)) return Fail();
     v_ = std::bit_cast<double>(bits);
     ++read_;
     at_ = true;
@@ -230,11 +234,15 @@ bool XorIterator::Next() {
       if (!bit) break;
     }
     int64_t dod = 0;
-    if (ones > 0) {
-      static constexpr int kWidths[5] = {0, 7, 14, 20, 64};
+    if (ones == 4) {
+      uint64_t raw;
+      if (!ReadWide(64, &raw)) return Fail();
+      dod = static_cast<int64_t>(raw);
+    } else if (ones > 0) {
+      static constexpr int kWidths[4] = {0, 7, 14, 20};
       uint64_t raw;
       if (!ReadBits(kWidths[ones], &raw)) return Fail();
-      dod = ones == 4 ? static_cast<int64_t>(raw) : SignExtend(raw, kWidths[ones]);
+      dod = SignExtend(raw, kWidths[ones]);
     }
     t_delta_ += dod;
   }
@@ -254,7 +262,7 @@ bool XorIterator::Next() {
     }
     int sig = 64 - leading_ - trailing_;
     uint64_t x;
-    if (!ReadBits(sig, &x)) return Fail();
+    if (!(sig > 56 ? ReadWide(sig, &x) : ReadBits(sig, &x))) return Fail();
     v_ = std::bit_cast<double>(std::bit_cast<uint64_t>(v_) ^ (x << trailing_));
   }
   ++read_;

@@ -99,15 +99,35 @@ class XorIterator {
   const absl::Status& status() const { return status_; }
 
  private:
-  bool ReadBits(int nbits, uint64_t* out);
-  bool ReadBit(bool* out);
+  // Bits are read through a 64-bit buffer refilled a word at a time: the
+  // unread bits sit at the top of `buf_` (`count_` of them), `pos_` is the
+  // next byte of data_ to load.
+  bool Refill(int need);
+  // 1 <= nbits <= 56.
+  bool ReadBits(int nbits, uint64_t* out) {
+    if (count_ < nbits && !Refill(nbits)) return false;
+    *out = buf_ >> (64 - nbits);
+    buf_ <<= nbits;
+    count_ -= nbits;
+    return true;
+  }
+  bool ReadBit(bool* out) {
+    if (count_ < 1 && !Refill(1)) return false;
+    *out = (buf_ >> 63) != 0;
+    buf_ <<= 1;
+    count_ -= 1;
+    return true;
+  }
+  // 33 <= nbits <= 64.
+  bool ReadWide(int nbits, uint64_t* out);
   bool ReadVarint(int64_t* out);
   bool ReadUvarint(uint64_t* out);
   bool Fail();
 
   std::string_view data_;
-  size_t byte_pos_ = 2;
-  uint8_t bit_pos_ = 0;  // bits already consumed in data_[byte_pos_]
+  size_t pos_ = 2;
+  uint64_t buf_ = 0;
+  int count_ = 0;
   uint16_t total_ = 0;
   uint16_t read_ = 0;
   uint8_t leading_ = 0;

@@ -95,5 +95,33 @@ TEST_CASE("XOR iterator seeks and reports corruption", "[unit][tsdb][chunk]") {
   CHECK(DecodeXorChunk("x", &out).code() == absl::StatusCode::kDataLoss);
 }
 
+TEST_CASE("XOR iterator on every truncation decodes a correct prefix or reports corruption",
+          "[unit][tsdb][chunk]") {
+  std::mt19937_64 rng(7);
+  std::vector<model::Sample> in;
+  int64_t t = 1700000000000;
+  for (int i = 0; i < 300; ++i) {
+    t += (i % 7 == 0) ? static_cast<int64_t>(rng() % 100000000) : 2000 + static_cast<int64_t>(rng() % 9);
+    in.push_back({t, (i % 5 == 0) ? std::bit_cast<double>(rng()) : static_cast<double>(i / 3)});
+  }
+  std::string bytes = EncodeXorChunk(in);
+  for (size_t len = 0; len <= bytes.size(); ++len) {
+    XorIterator it(std::string_view(bytes.data(), len));
+    size_t n = 0;
+    while (it.Next()) {
+      REQUIRE(n < in.size());
+      REQUIRE(it.At().t == in[n].t);
+      REQUIRE(Bits(it.At().v) == Bits(in[n].v));
+      ++n;
+    }
+    if (len == bytes.size()) {
+      CHECK(it.status().ok());
+      CHECK(n == in.size());
+    } else {
+      CHECK(it.status().code() == absl::StatusCode::kDataLoss);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace omni::tsdb
