@@ -275,6 +275,9 @@ class RocksDbTsdb final : public Tsdb {
   void ReleasePending(MemSeries* s);
 
   absl::StatusOr<Postings> SelectRefs(const std::vector<model::Matcher>& matchers);
+  // The refs of `refs` whose series have samples in [mint, maxt], ordered by
+  // their label sets (as model::Labels::Compare orders them).
+  std::vector<uint64_t> SortByLabels(const Postings& refs, Timestamp mint, Timestamp maxt);
   // Reads the samples of `ref` in [mint, maxt] (head + persisted, minus
   // tombstones). False when the series is gone or has no samples in range.
   bool LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, bool labels_only,
@@ -295,6 +298,12 @@ class RocksDbTsdb final : public Tsdb {
     absl::flat_hash_map<uint64_t, MemSeries*> by_hash;
   };
   RefStripe& ref_stripe(uint64_t ref) { return ref_stripes_[ref & (kStripes - 1)]; }
+  // REQUIRES: rs.mu held (shared is enough); rs is ref_stripe(ref). Null when unknown.
+  MemSeries* FindSeriesLocked(RefStripe& rs, uint64_t ref) const {
+    if (ref_table_.Covers(ref)) return ref_table_.Get(ref);
+    auto it = rs.series.find(ref);
+    return it == rs.series.end() ? nullptr : it->second.get();
+  }
   HashStripe& hash_stripe(uint64_t hash) { return hash_stripes_[hash & (kStripes - 1)]; }
 
   int64_t BucketOf(Timestamp t) const { return internal::FloorDiv(t, options_.bucket_duration_ms); }
@@ -483,24 +492,10 @@ class TsdbQuerier final : public storage::Querier {
     if (!sorted) {
       return std::make_unique<LazySeriesSet>(ctx_, std::move(*refs), mint, maxt, hints.series_only);
     }
-    // Refs are in creation order: sort by labels first (cheap, metadata
-    // only), then load samples lazily one series per Next.
-    std::vector<std::pair<model::Labels, uint64_t>> keyed;
-    keyed.reserve(refs->size());
-    absl::Status status;
-    for (uint64_t ref : *refs) {
-      LoadedSeries ls;
-      if (db_->LoadSeries(ctx_.get(), ref, mint, maxt, /*labels_only=*/true, &ls, &status)) {
-        keyed.emplace_back(std::move(ls.labels), ref);
-      } else if (!status.ok()) {
-        return storage::NewErrorSeriesSet(status);
-      }
-    }
-    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<uint64_t> sorted_refs;
-    sorted_refs.reserve(keyed.size());
-    for (const auto& k : keyed) sorted_refs.push_back(k.second);
-    return std::make_unique<LazySeriesSet>(ctx_, std::move(sorted_refs), mint, maxt, hints.series_only);
+    // Refs are in creation order: sort by labels first (metadata only, on
+    // interned ids), then load samples lazily one series per Next.
+    return std::make_unique<LazySeriesSet>(ctx_, db_->SortByLabels(*refs, mint, maxt), mint, maxt,
+                                           hints.series_only);
   }
 
   absl::StatusOr<std::vector<std::string>> LabelValues(
@@ -984,6 +979,66 @@ std::vector<Interval> RocksDbTsdb::TombstonesOf(uint64_t ref) const {
   return it->second;
 }
 
+std::vector<uint64_t> RocksDbTsdb::SortByLabels(const Postings& refs, Timestamp mint, Timestamp maxt) {
+  // Label ids of every series in range, copied under the stripe locks.
+  struct Entry {
+    uint64_t ref;
+    size_t begin;
+    size_t n;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(refs.size());
+  std::vector<uint32_t> ids;
+  for (uint64_t ref : refs) {
+    RefStripe& rs = ref_stripe(ref);
+    std::shared_lock lock(rs.mu);
+    MemSeries* s = FindSeriesLocked(rs, ref);
+    if (s == nullptr) continue;
+    {
+      std::lock_guard slock(s->mu);
+      if (s->max_time == model::kMinTime || s->max_time < mint || s->min_time > maxt) continue;
+    }
+    entries.push_back({ref, ids.size(), s->num_ids});
+    ids.insert(ids.end(), s->label_ids.get(), s->label_ids.get() + s->num_ids);
+  }
+  // Interned strings are equal exactly when their ids are, so the ids are
+  // replaced by their strings' ranks among the distinct ids used, and series
+  // compare as integer sequences (no string compare per comparison).
+  // Lexicographic order of the (name, value, ...) sequences is Labels::Compare.
+  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  const size_t num_symbols = symbols_.size();
+  const bool dense = num_symbols <= ids.size() * 4;
+  std::vector<uint32_t> dense_slot(dense ? num_symbols : 0, kNone);
+  absl::flat_hash_map<uint32_t, uint32_t> sparse_slot;
+  std::vector<uint32_t> distinct;
+  for (uint32_t& id : ids) {
+    uint32_t& slot = dense ? dense_slot[id] : sparse_slot.try_emplace(id, kNone).first->second;
+    if (slot == kNone) {
+      slot = static_cast<uint32_t>(distinct.size());
+      distinct.push_back(id);
+    }
+    id = slot;
+  }
+  std::vector<std::string_view> views;
+  symbols_.Views(distinct, &views);
+  std::vector<uint32_t> by_string(distinct.size());
+  for (uint32_t i = 0; i < by_string.size(); ++i) by_string[i] = i;
+  std::sort(by_string.begin(), by_string.end(), [&](uint32_t a, uint32_t b) { return views[a] < views[b]; });
+  std::vector<uint32_t> rank(distinct.size());
+  for (uint32_t r = 0; r < by_string.size(); ++r) rank[by_string[r]] = r;
+  for (uint32_t& id : ids) id = rank[id];
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    return std::lexicographical_compare(ids.begin() + static_cast<ptrdiff_t>(a.begin),
+                                        ids.begin() + static_cast<ptrdiff_t>(a.begin + a.n),
+                                        ids.begin() + static_cast<ptrdiff_t>(b.begin),
+                                        ids.begin() + static_cast<ptrdiff_t>(b.begin + b.n));
+  });
+  std::vector<uint64_t> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries) out.push_back(e.ref);
+  return out;
+}
+
 bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, bool labels_only,
                              LoadedSeries* out, absl::Status* status) {
   std::string head_bytes;
@@ -991,9 +1046,8 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
   {
     RefStripe& rs = ref_stripe(ref);
     std::shared_lock lock(rs.mu);
-    auto it = rs.series.find(ref);
-    if (it == rs.series.end()) return false;
-    MemSeries* s = it->second.get();
+    MemSeries* s = FindSeriesLocked(rs, ref);
+    if (s == nullptr) return false;
     out->labels = symbols_.Resolve(s->label_ids.get(), s->num_ids);
     std::lock_guard slock(s->mu);
     min_time = s->min_time;

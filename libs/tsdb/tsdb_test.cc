@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -114,6 +115,33 @@ TEST_CASE("Tsdb appends, commits and selects sorted series", "[unit][tsdb]") {
   CHECK(db->Head().num_series == 2);
   CHECK(db->Head().min_time == 1000);
   CHECK(db->Head().max_time == 2000);
+  REQUIRE(db->Close().ok());
+}
+
+TEST_CASE("Tsdb sorted Select orders series as Labels::Compare", "[unit][tsdb]") {
+  TempDir dir;
+  auto db = MustOpen(TestOptions(dir.path()));
+  // Names and values that are prefixes of each other, label sets that are
+  // prefixes of others, and strings interned in non-sorted order.
+  const char* names[] = {"z", "a", "job", "ab", "aa", "__name__", "b"};
+  const char* values[] = {"x", "", "xy", "10", "9", "x0", "A", "xx"};
+  std::mt19937_64 rng(11);
+  std::vector<Labels> all;
+  auto app = db->NewAppender();
+  for (int i = 0; i < 600; ++i) {
+    std::vector<model::Label> ls = {{"k", "v"}};
+    int n = static_cast<int>(rng() % 5);
+    for (int j = 0; j < n; ++j) ls.push_back({names[rng() % 7], values[rng() % 8]});
+    Labels l = Labels::FromUnsorted(ls);
+    if (std::find(all.begin(), all.end(), l) != all.end()) continue;
+    all.push_back(l);
+    REQUIRE(app->Append(0, l, 1000, i).ok());
+  }
+  REQUIRE(app->Commit().ok());
+  std::sort(all.begin(), all.end());
+  auto res = Query(*db, {Matcher::Equal("k", "v")});
+  REQUIRE(res.size() == all.size());
+  for (size_t i = 0; i < all.size(); ++i) CHECK(res[i].labels == all[i]);
   REQUIRE(db->Close().ok());
 }
 

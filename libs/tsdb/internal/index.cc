@@ -53,6 +53,12 @@ std::string SymbolTable::Get(uint32_t id) const {
   return strings_[id];
 }
 
+void SymbolTable::Views(const std::vector<uint32_t>& ids, std::vector<std::string_view>* out) const {
+  out->resize(ids.size());
+  std::shared_lock lock(mu_);
+  for (size_t i = 0; i < ids.size(); ++i) (*out)[i] = strings_[ids[i]];
+}
+
 size_t SymbolTable::size() const {
   std::shared_lock lock(mu_);
   return strings_.size();

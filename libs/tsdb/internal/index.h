@@ -29,6 +29,9 @@ class SymbolTable {
   // True when the interned pairs equal `labels`.
   bool Equal(const uint32_t* ids, size_t n, const model::Labels& labels) const;
   std::string Get(uint32_t id) const;
+  // Views of the strings of `ids` (one lock for all). Interned strings never
+  // move or go away, so the views stay valid for the table's lifetime.
+  void Views(const std::vector<uint32_t>& ids, std::vector<std::string_view>* out) const;
   size_t size() const;
   int64_t MemoryBytes() const;
 
