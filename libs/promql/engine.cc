@@ -207,6 +207,13 @@ class Evaluator {
   Val EvalNode(const Expr& e);
   Val EvalVectorSelector(const Expr& e, bool keep_timestamps);
   Val EvalMatrixTopLevel(const Expr& e);
+  // Calls fn(arg, labels, points) for each series of a range-vector argument
+  // (matrix selector: streamed from storage; subquery: evaluated first) with
+  // its points in the selected range, stale markers dropped. Returns the
+  // argument's window parameters (labels/samples left empty).
+  template <typename Fn>
+  RangeArg ForEachRangeSeries(const Expr& arg, Fn&& fn);
+  // ForEachRangeSeries materialised.
   RangeArg EvalRangeArg(const Expr& e);
   Val EvalSubqueryMatrix(const Expr& e, int64_t* ref_min, int64_t* ref_max);
   Val EvalUnary(const Expr& e);
@@ -215,9 +222,13 @@ class Evaluator {
   Val EvalCall(const Expr& e);
   Val EvalRangeFunction(const Expr& e, int matrix_arg);
 
-  std::vector<std::vector<Point>> SelectSamples(const Expr& vs, int64_t mint, int64_t maxt,
-                                                std::vector<Labels>* labels, int64_t range_ms,
-                                                std::string_view func);
+  // Selects the series of the vector selector `vs` with their samples in
+  // [mint, maxt] (stale markers dropped when `drop_stale`) and calls
+  // fn(labels, points) for each, in label order. `points` is reused between
+  // calls, so memory is bounded by the largest series, not the whole set.
+  template <typename Fn>
+  void ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int64_t range_ms, bool drop_stale,
+                       Fn&& fn);
 
   Val ScalarVal(double v) {
     Val r;
@@ -247,37 +258,37 @@ class Evaluator {
   friend class FunctionCaller;
 };
 
-std::vector<std::vector<Point>> Evaluator::SelectSamples(const Expr& vs, int64_t mint,
-                                                         int64_t maxt, std::vector<Labels>* labels,
-                                                         int64_t range_ms, std::string_view func) {
+template <typename Fn>
+void Evaluator::ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int64_t range_ms,
+                                bool drop_stale, Fn&& fn) {
   auto t0 = std::chrono::steady_clock::now();
   storage::SelectHints hints;
   hints.start = mint;
   hints.end = maxt;
   hints.step_ms = num_steps_ > 1 ? interval_ : 0;
   hints.range_ms = range_ms;
-  hints.func = func.empty() ? std::string(func_hint_) : std::string(func);
+  hints.func = std::string(func_hint_);
   auto set = querier_->Select(/*sorted=*/true, hints, vs.matchers);
-  std::vector<std::vector<Point>> out;
+  std::vector<Point> pts;
+  size_t n = 0;
   while (set->Next()) {
     const storage::Series& s = set->At();
-    labels->push_back(s.labels());
-    std::vector<Point> pts;
+    pts.clear();
     auto it = s.Iterator();
     if (it->Seek(mint)) {
       do {
         model::Sample smp = it->At();
         if (smp.t > maxt) break;
+        if (drop_stale && model::IsStaleNaN(smp.v)) continue;
         pts.push_back(Point{smp.t, smp.v});
       } while (it->Next());
     }
     if (!it->status().ok()) internal::Fail(it->status());
-    out.push_back(std::move(pts));
-    if (out.size() % 256 == 0) CheckContext();
+    fn(s.labels(), pts);
+    if (++n % 256 == 0) CheckContext();
   }
   if (!set->status().ok()) internal::Fail(set->status());
   stats_->prepare_seconds += Seconds(std::chrono::steady_clock::now() - t0);
-  return out;
 }
 
 Val Evaluator::EvalVectorSelector(const Expr& e, bool keep_timestamps) {
@@ -285,22 +296,19 @@ Val Evaluator::EvalVectorSelector(const Expr& e, bool keep_timestamps) {
   int64_t at = ResolveAt(e.at, e.at_ms);
   int64_t ref_min = (has_at ? at : start_) - e.offset_ms;
   int64_t ref_max = (has_at ? at : end_) - e.offset_ms;
-  std::vector<Labels> labels;
-  auto samples = SelectSamples(e, ref_min - opts_.lookback_delta_ms, ref_max, &labels, 0, "");
   Matrix out;
-  out.reserve(samples.size());
   int64_t loaded = 0;
-  for (size_t i = 0; i < samples.size(); i++) {
-    const auto& pts = samples[i];
+  // Series are streamed: only the points at the steps are kept.
+  ForEachSelected(e, ref_min - opts_.lookback_delta_ms, ref_max, 0, /*drop_stale=*/false,
+                  [&](const Labels& labels, const std::vector<Point>& pts) {
     Series s;
-    s.metric = keep_timestamps ? internal::DropMetricName(labels[i]) : std::move(labels[i]);
     size_t hi = 0;  // first index with t > ref
     auto [step_begin, step_end] =
         pts.empty() ? std::pair<size_t, size_t>{0, 0}
                     : StepRange(pts.front().t, pts.back().t + opts_.lookback_delta_ms, e.offset_ms, has_at);
     for (size_t step = step_begin; step < step_end; step++) {
       int64_t ts = StepTs(step);
-    if ((step & 63) == 63) CheckContext();
+      if ((step & 63) == 63) CheckContext();
       int64_t ref = (has_at ? at : ts) - e.offset_ms;
       while (hi < pts.size() && pts[hi].t <= ref) hi++;
       if (hi == 0) continue;
@@ -313,8 +321,10 @@ Val Evaluator::EvalVectorSelector(const Expr& e, bool keep_timestamps) {
     if (current_samples_ + loaded > opts_.max_samples) {
       internal::Fail(absl::ResourceExhaustedError(std::string(kTooManySamplesError)));
     }
-    if (!s.points.empty()) out.push_back(std::move(s));
-  }
+    if (s.points.empty()) return;
+    s.metric = keep_timestamps ? internal::DropMetricName(labels) : labels;
+    out.push_back(std::move(s));
+  });
   stats_->total_samples += loaded;
   return VectorVal(std::move(out));
 }
@@ -340,7 +350,8 @@ Val Evaluator::EvalSubqueryMatrix(const Expr& e, int64_t* ref_min, int64_t* ref_
   return v;
 }
 
-RangeArg Evaluator::EvalRangeArg(const Expr& arg) {
+template <typename Fn>
+RangeArg Evaluator::ForEachRangeSeries(const Expr& arg, Fn&& fn) {
   const Expr& e = Unparen(arg);
   RangeArg r;
   r.range_ms = e.range_ms;
@@ -352,12 +363,8 @@ RangeArg Evaluator::EvalRangeArg(const Expr& arg) {
     r.selector = &vs;
     int64_t ref_min = (r.has_at ? r.at_ms : start_) - vs.offset_ms;
     int64_t ref_max = (r.has_at ? r.at_ms : end_) - vs.offset_ms;
-    r.samples = SelectSamples(vs, ref_min - e.range_ms, ref_max, &r.labels, e.range_ms, "");
-    for (auto& pts : r.samples) {
-      pts.erase(std::remove_if(pts.begin(), pts.end(),
-                               [](const Point& p) { return model::IsStaleNaN(p.v); }),
-                pts.end());
-    }
+    ForEachSelected(vs, ref_min - e.range_ms, ref_max, e.range_ms, /*drop_stale=*/true,
+                    [&](const Labels& l, const std::vector<Point>& pts) { fn(r, l, pts); });
     return r;
   }
   // Subquery.
@@ -366,10 +373,19 @@ RangeArg Evaluator::EvalRangeArg(const Expr& arg) {
   r.at_ms = ResolveAt(e.at, e.at_ms);
   int64_t ref_min, ref_max;
   Val v = EvalSubqueryMatrix(e, &ref_min, &ref_max);
-  for (auto& s : v.m) {
-    r.labels.push_back(std::move(s.metric));
-    r.samples.push_back(std::move(s.points));
-  }
+  for (const auto& s : v.m) fn(r, s.metric, s.points);
+  return r;
+}
+
+RangeArg Evaluator::EvalRangeArg(const Expr& arg) {
+  std::vector<Labels> labels;
+  std::vector<std::vector<Point>> samples;
+  RangeArg r = ForEachRangeSeries(arg, [&](const RangeArg&, const Labels& l, const std::vector<Point>& pts) {
+    labels.push_back(l);
+    samples.push_back(pts);
+  });
+  r.labels = std::move(labels);
+  r.samples = std::move(samples);
   return r;
 }
 
@@ -1101,7 +1117,6 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
   for (size_t i = 0; i < e.args.size(); i++) {
     if (static_cast<int>(i) != matrix_arg) other[i] = Eval(*e.args[i]);
   }
-  RangeArg r = EvalRangeArg(*e.args[matrix_arg]);
   auto scalar_arg = [&](size_t idx, size_t step) -> double {
     if (idx >= other.size() || other[idx].type != ValueType::kScalar) return 0;
     return other[idx].scalar[step];
@@ -1110,6 +1125,7 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
   size_t a1 = matrix_arg == 0 ? 2 : 1;
   int64_t window_peak = 0;
   if (fn == RangeFn::kAbsent) {
+    RangeArg r = EvalRangeArg(*e.args[matrix_arg]);
     // One output series when no input series has samples in the window.
     std::vector<size_t> lo(r.samples.size(), 0), hi(r.samples.size(), 0);
     Series s;
@@ -1134,8 +1150,10 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
   OutputBuilder out;
   bool counter_fn = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
   std::vector<uint32_t> resets;  // resets[k]: number of k' <= k with v[k'] < v[k'-1]
-  for (size_t i = 0; i < r.samples.size(); i++) {
-    const auto& pts = r.samples[i];
+  size_t i = 0;
+  // Each series is reduced to its output points as it arrives.
+  ForEachRangeSeries(*e.args[matrix_arg], [&](const RangeArg& r, const Labels& labels,
+                                                 const std::vector<Point>& pts) {
     size_t lo = 0, hi = 0;
     size_t idx = SIZE_MAX;
     if (counter_fn) {
@@ -1147,7 +1165,7 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
                     : StepRange(pts.front().t, pts.back().t + r.range_ms, r.offset_ms, r.has_at);
     for (size_t step = step_begin; step < step_end; step++) {
       int64_t ts = StepTs(step);
-    if ((step & 63) == 63) CheckContext();
+      if ((step & 63) == 63) CheckContext();
       int64_t ref = (r.has_at ? r.at_ms : ts) - r.offset_ms;
       int64_t mint = ref - r.range_ms;
       while (hi < pts.size() && pts[hi].t <= ref) hi++;
@@ -1165,12 +1183,12 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
         continue;
       }
       if (idx == SIZE_MAX) {
-        idx = out.Intern(fn == RangeFn::kLast ? r.labels[i] : internal::DropMetricName(r.labels[i]));
+        idx = out.Intern(fn == RangeFn::kLast ? labels : internal::DropMetricName(labels));
       }
       out.Add(idx, ts, v);
     }
-    if (i % 256 == 0) CheckContext();
-  }
+    if (i++ % 256 == 0) CheckContext();
+  });
   if (current_samples_ + window_peak > opts_.max_samples) {
     internal::Fail(absl::ResourceExhaustedError(std::string(kTooManySamplesError)));
   }
