@@ -16,6 +16,9 @@ class NullAppender final : public storage::Appender {
                                             double) override {
     return ref ? ref : ++next_;
   }
+  absl::StatusOr<storage::SeriesRef> AppendByRef(storage::SeriesRef ref, model::Timestamp, double) override {
+    return ref;
+  }
   absl::Status Commit() override { return absl::OkStatus(); }
   void Rollback() override {}
 

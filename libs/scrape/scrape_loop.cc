@@ -115,17 +115,46 @@ absl::Status ScrapeLoop::CheckLabelLimits(const model::Labels& labels) const {
   return absl::OkStatus();
 }
 
+model::Labels ScrapeLoop::CachedLabels(const internal::SeriesCache::Entry& e) const {
+  model::Labels scraped;
+  absl::Status st = textparse::ParseSeriesLabels(
+      e.key_view(), e.openmetrics ? textparse::Format::kOpenMetrics : textparse::Format::kPrometheusText, &scraped);
+  // The bytes parsed when they were cached; failing now is a bug.
+  if (!st.ok()) {
+    OMNI_LOG(kError, "scrape").Msg("Cannot re-parse a cached series").Kv("err", st);
+    return model::Labels();
+  }
+  return MutateSampleLabels(scraped);
+}
+
+absl::StatusOr<storage::SeriesRef> ScrapeLoop::AppendCached(storage::Appender& app, CacheId id,
+                                                           model::Timestamp t, double v) {
+  storage::SeriesRef ref = cache_.entry(id).ref;
+  if (ref != 0) {
+    absl::StatusOr<storage::SeriesRef> r = app.AppendByRef(ref, t, v);
+    if (r.ok() || !absl::IsNotFound(r.status()) || storage::GetAppendError(r.status()) != storage::AppendError::kNone) {
+      return r;
+    }
+  }
+  model::Labels labels = CachedLabels(cache_.entry(id));
+  if (labels.empty()) return absl::InternalError("cached series without labels");
+  return app.Append(0, labels, t, v);
+}
+
 AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
                                 std::string_view content_type, model::Timestamp ts) {
   AppendResult r;
-  series_cur_.clear();
+  cur_ids_.clear();
+  cur_hashes_.clear();
   // absl's clear() frees large tables; size this scrape's set like the last
   // one in one step instead of growing it through every power of two.
-  series_cur_.reserve(series_prev_.size());
+  cur_hashes_.reserve(prev_ids_.size());
   absl::Status sample_limit_err;
   if (!body.empty()) {
-    auto parser = textparse::NewParser(body, textparse::FormatFromContentType(content_type));
+    const textparse::Format format = textparse::FormatFromContentType(content_type);
+    auto parser = textparse::NewParser(body, format);
     model::Labels scraped;
+    cache_.StartPass();
     while (true) {
       absl::StatusOr<textparse::Entry> e = parser->Next();
       if (!e.ok()) {
@@ -148,19 +177,26 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
         }
       }
 
-      CacheEntry* entry;
-      auto it = cache_.find(absl::string_view(series.data(), series.size()));
-      if (it != cache_.end()) {
-        entry = &it->second;
-        if (entry->dropped) {
-          entry->last_iter = iter_;
+      CacheId id = cache_.Find(series);
+      absl::StatusOr<storage::SeriesRef> ref;
+      if (id != internal::SeriesCache::kNone) {
+        if (cache_.entry(id).dropped) {
+          cache_.entry(id).last_iter = iter_;
           continue;
         }
+        if (options_.sample_limit > 0 && r.added + 1 > options_.sample_limit) {
+          // The scrape has failed, but like Prometheus keep relabeling the rest
+          // so that scrape_samples_post_metric_relabeling reports them all.
+          sample_limit_err = absl::ResourceExhaustedError("sample limit exceeded");
+          ++r.added;
+          continue;
+        }
+        ref = AppendCached(app, id, t, v);
       } else {
         parser->ParseLabels(&scraped);
         model::Labels lset = MutateSampleLabels(scraped);
         if (lset.empty()) {
-          CacheEntry& d = cache_[std::string(series)];
+          internal::SeriesCache::Entry& d = cache_.entry(cache_.Insert(series));
           d.dropped = true;
           d.last_iter = iter_;
           continue;
@@ -175,20 +211,19 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
           r.status = limits;
           break;
         }
-        CacheEntry& fresh = cache_[std::string(series)];
-        fresh.labels = std::move(lset);
-        fresh.hash = fresh.labels.Hash();
-        entry = &fresh;
+        id = cache_.Insert(series);
+        internal::SeriesCache::Entry& fresh = cache_.entry(id);
+        fresh.labels_hash = lset.Hash();
+        fresh.openmetrics = format == textparse::Format::kOpenMetrics;
+        if (options_.sample_limit > 0 && r.added + 1 > options_.sample_limit) {
+          sample_limit_err = absl::ResourceExhaustedError("sample limit exceeded");
+          ++r.added;
+          continue;
+        }
+        ref = app.Append(0, lset, t, v);
       }
 
-      if (options_.sample_limit > 0 && r.added + 1 > options_.sample_limit) {
-        // The scrape has failed, but like Prometheus keep relabeling the rest
-        // so that scrape_samples_post_metric_relabeling reports them all.
-        sample_limit_err = absl::ResourceExhaustedError("sample limit exceeded");
-        ++r.added;
-        continue;
-      }
-      absl::StatusOr<storage::SeriesRef> ref = app.Append(entry->ref, entry->labels, t, v);
+      internal::SeriesCache::Entry& entry = cache_.entry(id);
       if (!ref.ok()) {
         storage::AppendError kind = storage::GetAppendError(ref.status());
         if (kind == storage::AppendError::kNone) {
@@ -200,15 +235,18 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
           else if (kind == storage::AppendError::kDuplicate) ++stats_->duplicate;
           else ++stats_->out_of_bounds;
         }
-        entry->last_iter = iter_;
+        entry.last_iter = iter_;
         // Still a sample that survived relabeling (Prometheus counts it too).
         ++r.added;
         continue;
       }
-      if (entry->ref == 0) ++r.series_added;
-      entry->ref = *ref;
-      entry->last_iter = iter_;
-      if (!explicit_ts) series_cur_[entry->hash] = entry;
+      if (entry.ref == 0) ++r.series_added;
+      entry.ref = *ref;
+      entry.last_iter = iter_;
+      if (!explicit_ts) {
+        cur_ids_.push_back(id);
+        cur_hashes_.insert(entry.labels_hash);
+      }
       ++r.added;
     }
   }
@@ -219,9 +257,9 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
   if (!r.status.ok()) return r;
 
   // Series that were in the previous scrape and not in this one go stale.
-  for (const auto& [hash, entry] : series_prev_) {
-    if (series_cur_.contains(hash)) continue;
-    auto ref = app.Append(entry->ref, entry->labels, ts, model::StaleNaN());
+  for (CacheId id : prev_ids_) {
+    if (cur_hashes_.contains(cache_.entry(id).labels_hash)) continue;
+    auto ref = AppendCached(app, id, ts, model::StaleNaN());
     if (!ref.ok() && storage::GetAppendError(ref.status()) == storage::AppendError::kNone) {
       r.status = ref.status();
       return r;
@@ -240,17 +278,10 @@ void ScrapeLoop::IterDone(bool flush) {
     flush = true;
     if (stats_) ++stats_->cache_flushes;
   }
-  if (flush) {
-    for (auto it = cache_.begin(); it != cache_.end();) {
-      if (it->second.last_iter != iter_) {
-        cache_.erase(it++);
-      } else {
-        ++it;
-      }
-    }
-  }
-  std::swap(series_prev_, series_cur_);
-  series_cur_.clear();
+  if (flush) cache_.EvictNotSeen(iter_);
+  std::swap(prev_ids_, cur_ids_);
+  cur_ids_.clear();
+  cur_hashes_.clear();
   ++iter_;
 }
 

@@ -6,8 +6,11 @@
 // scrape_samples_post_metric_relabeling, scrape_series_added).
 //
 // A scrape cache keyed by the raw series bytes maps each series to its
-// SeriesRef and final labels (or "dropped"), so that steady-state scrapes
-// neither re-parse labels nor re-run metric relabeling.
+// SeriesRef (or "dropped"), so that steady-state scrapes neither parse labels
+// nor re-run metric relabeling; samples go to storage by ref
+// (Appender::AppendByRef). The cache keeps no label sets (see
+// internal/series_cache.h): they are re-derived from the raw bytes when a
+// storage does not know a ref.
 //
 // The loop does not schedule itself: the ScrapePool's scheduler (or a test)
 // calls ScrapeOnce(now).
@@ -26,8 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "libs/config/prometheus_config.h"
@@ -35,6 +37,7 @@
 #include "libs/model/sample.h"
 #include "libs/relabel/relabel.h"
 #include "libs/scrape/http_scraper.h"
+#include "libs/scrape/internal/series_cache.h"
 #include "libs/scrape/target.h"
 #include "libs/storage/storage.h"
 
@@ -106,17 +109,16 @@ class ScrapeLoop {
   size_t cache_size() const { return cache_.size(); }
 
  private:
-  struct CacheEntry {
-    storage::SeriesRef ref = 0;
-    model::Labels labels;  // final labels (empty when dropped)
-    uint64_t hash = 0;     // labels.Hash()
-    uint64_t last_iter = 0;
-    bool dropped = false;
-  };
-
+  using CacheId = internal::SeriesCache::Id;
   // Applies target labels (honor_labels) and metric relabeling; empty = drop.
   model::Labels MutateSampleLabels(const model::Labels& scraped) const;
   absl::Status CheckLabelLimits(const model::Labels& labels) const;
+  // The final labels of a cached series, re-derived from its raw bytes.
+  model::Labels CachedLabels(const internal::SeriesCache::Entry& e) const;
+  // Appends by the entry's ref, or with its re-derived labels when the
+  // storage does not know the ref.
+  absl::StatusOr<storage::SeriesRef> AppendCached(storage::Appender& app, CacheId id, model::Timestamp t,
+                                                  double v);
   void IterDone(bool flush);
   void AppendReport(storage::Appender& app, model::Timestamp ts, absl::Duration duration,
                     const AppendResult& r, bool up, bool stale);
@@ -128,13 +130,15 @@ class ScrapeLoop {
   ScrapeStats* stats_;
 
   std::string body_;  // reused between scrapes
-  absl::node_hash_map<std::string, CacheEntry> cache_;
-  uint64_t iter_ = 1;
+  internal::SeriesCache cache_;
+  uint32_t iter_ = 1;
   uint64_t last_successful_cache_size_ = 0;
-  // Series of the current / previous scrape (labels hash -> entry in cache_),
-  // for staleness. Pointers stay valid: node_hash_map nodes are stable and
-  // entries seen in the current scrape are never evicted before the swap.
-  absl::flat_hash_map<uint64_t, const CacheEntry*> series_cur_, series_prev_;
+  // For staleness: entries appended (without explicit timestamp) in the
+  // previous / current scrape, and the label hashes of the current one. Ids
+  // stay valid: entries seen in the current scrape are never evicted before
+  // the swap.
+  std::vector<CacheId> prev_ids_, cur_ids_;
+  absl::flat_hash_set<uint64_t> cur_hashes_;
   model::Labels report_labels_[5];
   storage::SeriesRef report_refs_[5] = {0, 0, 0, 0, 0};
 

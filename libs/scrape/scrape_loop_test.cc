@@ -198,6 +198,58 @@ TEST_CASE("Series that disappear get staleness markers", "[scrape][loop][unit]")
   }
 }
 
+TEST_CASE("The cache keeps no labels: they are re-derived when the storage forgets a ref", "[scrape][loop][unit]") {
+  Harness h;
+  // Escapes and a target-label conflict, so re-deriving runs the whole path.
+  const std::string body = "m{path=\"a\\\"b\",job=\"inner\"} 1\nother 1\n";
+  const std::vector<std::pair<std::string_view, std::string_view>> m = {
+      {"__name__", "m"}, {"path", "a\"b"}, {"exported_job", "inner"}};
+  auto m_labels = [&] {
+    model::LabelsBuilder b(h.L({}));
+    for (const auto& [k, v] : m) b.Set(k, v);
+    return b.Build();
+  };
+  h.ep.Set(body);
+  SECTION("a forgotten ref gets the same labels back, for samples and staleness") {
+    h.Build();
+    REQUIRE(h.loop->ScrapeOnce(kT0).ok());
+    REQUIRE(h.store.Latest(m_labels()).has_value());
+    h.store.ForgetRefs();
+    h.ep.Set("other 2\n");
+    REQUIRE(h.loop->ScrapeOnce(kT0 + absl::Seconds(10)).ok());
+    auto stale = h.store.Latest(m_labels());
+    REQUIRE(stale.has_value());
+    CHECK(model::IsStaleNaN(stale->v));
+    CHECK(h.Value({{"__name__", "other"}}) == 2);
+    h.store.ForgetRefs();
+    h.ep.Set(body);
+    REQUIRE(h.loop->ScrapeOnce(kT0 + absl::Seconds(20)).ok());
+    CHECK(h.store.Latest(m_labels())->v == 1);
+  }
+  SECTION("a storage without AppendByRef gets labels every time") {
+    h.store.SetAppendByRef(false);
+    h.Build();
+    for (int i = 0; i < 3; ++i) REQUIRE(h.loop->ScrapeOnce(kT0 + absl::Seconds(10 * i)).ok());
+    CHECK(h.store.SamplesNamed("m").size() == 3);
+    CHECK(h.store.Latest(m_labels())->t == absl::ToUnixMillis(kT0 + absl::Seconds(20)));
+  }
+  SECTION("OpenMetrics keys are re-parsed as OpenMetrics") {
+    h.store.SetAppendByRef(false);
+    h.Build();
+    for (int i = 0; i < 2; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(h.ep.mu);
+        h.ep.response = TestHttpServer::Response();
+        h.ep.response.content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+        h.ep.response.body = "# TYPE om counter\nom_total{a=\"x\\ny\"} 4\n# EOF\n";
+      }
+      REQUIRE(h.loop->ScrapeOnce(kT0 + absl::Seconds(10 * i)).ok());
+    }
+    CHECK(h.store.SamplesNamed("om_total").size() == 2);
+    CHECK(h.Value({{"__name__", "om_total"}, {"a", "x\ny"}}) == 4);
+  }
+}
+
 TEST_CASE("honor_labels and exported_ prefixes", "[scrape][loop][unit]") {
   Harness h;
   h.ep.Set("m{job=\"inner\",instance=\"i\",exported_job=\"taken\"} 1\n");

@@ -57,6 +57,14 @@ class Appender {
   // (see GetAppendError) for a sample that must be skipped; others abort the batch.
   virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const model::Labels& labels,
                                            model::Timestamp t, double v) = 0;
+  // Appends a sample to the series `ref` (returned by an earlier Append of
+  // this storage) without its labels, so that callers need not keep label
+  // sets around. NotFound when the storage does not know `ref` (any more) or
+  // does not support this: the caller then calls Append with the labels.
+  // Other errors as Append.
+  virtual absl::StatusOr<SeriesRef> AppendByRef(SeriesRef ref, model::Timestamp t, double v) {
+    return absl::NotFoundError("append by ref not supported");
+  }
   // Makes the batch visible and durable (survives kill -9 once OK is returned).
   virtual absl::Status Commit() = 0;
   // Discards the batch.

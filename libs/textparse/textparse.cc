@@ -628,4 +628,18 @@ std::unique_ptr<Parser> NewParser(std::string_view body, Format format) {
   return std::make_unique<TextParser>(body, format == Format::kOpenMetrics);
 }
 
+absl::Status ParseSeriesLabels(std::string_view series, Format format, model::Labels* out) {
+  // One sample line (plus the terminator OpenMetrics requires).
+  std::string line(series);
+  line.append(format == Format::kOpenMetrics ? " 0\n# EOF\n" : " 0\n");
+  TextParser parser(line, format == Format::kOpenMetrics);
+  absl::StatusOr<Entry> e = parser.Next();
+  if (!e.ok()) return e.status();
+  if (*e != Entry::kSeries || parser.Series() != series) {
+    return absl::InvalidArgumentError(absl::StrCat("not a series: ", AV(series)));
+  }
+  parser.ParseLabels(out);
+  return absl::OkStatus();
+}
+
 }  // namespace omni::textparse

@@ -74,4 +74,9 @@ class Parser {
 // `body` must outlive the parser.
 std::unique_ptr<Parser> NewParser(std::string_view body, Format format);
 
+// Parses the labels (with __name__) of `series`, the raw bytes a parser of
+// `format` returned from Series(), e.g. for a cache keyed by those bytes that
+// does not keep the labels. InvalidArgument when `series` is not one series.
+absl::Status ParseSeriesLabels(std::string_view series, Format format, model::Labels* out);
+
 }  // namespace omni::textparse

@@ -270,6 +270,25 @@ TEST_CASE("Content type and accept header", "[textparse]") {
   CHECK(MetricTypeName(MetricType::kGaugeHistogram) == "gaugehistogram");
 }
 
+TEST_CASE("ParseSeriesLabels re-parses the raw series bytes of a sample line", "[textparse]") {
+  for (Format f : {Format::kPrometheusText, Format::kOpenMetrics}) {
+    std::string body = "a_total{x=\"y\\\"\",z=\"\\n\"} 1\nb 2\n";
+    if (f == Format::kOpenMetrics) body += "# EOF\n";
+    auto recs = ParseAll(body, f);
+    REQUIRE(recs.ok());
+    REQUIRE(recs->size() == 2);
+    for (const Record& r : *recs) {
+      model::Labels l;
+      REQUIRE(ParseSeriesLabels(r.series, f, &l).ok());
+      CHECK(l.ToString() == r.labels);
+    }
+  }
+  model::Labels l;
+  CHECK(!ParseSeriesLabels("a{x=\"1\"} 2", Format::kPrometheusText, &l).ok());  // more than the series
+  CHECK(!ParseSeriesLabels("a{x=", Format::kPrometheusText, &l).ok());
+  CHECK(!ParseSeriesLabels("", Format::kOpenMetrics, &l).ok());
+}
+
 TEST_CASE("Random garbage never crashes", "[textparse][fuzz]") {
   std::string seed =
       "# HELP a b\n# TYPE a counter\na_total{x=\"y\\\"\",z=\"\xc3\xa9\"} 1 2 # {q=\"1\"} 3 4\n# UNIT a_s s\n# EOF\n";

@@ -373,24 +373,11 @@ class TsdbAppender final : public storage::Appender {
 
   absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef ref, const model::Labels& labels,
                                             Timestamp t, double v) override {
-    if (!db_->allow_out_of_bounds() && t < min_valid_time_) {
-      db_->CountAppendError(storage::AppendError::kOutOfBounds);
-      return storage::MakeAppendError(storage::AppendError::kOutOfBounds);
-    }
-    bool identical = false;
-    absl::Status st;
-    MemSeries* s = ref != 0 ? db_->AcquireByRef(ref, t, v, &st, &identical) : nullptr;
-    if (s == nullptr) {
-      if (labels.empty()) return absl::InvalidArgumentError("empty labelset");
-      OMNI_ASSIGN_OR_RETURN(s, db_->AcquireByLabels(labels, t, v, &st, &identical));
-      ref = s->ref;
-    }
-    if (!st.ok()) {
-      db_->CountAppendError(storage::GetAppendError(st));
-      return st;
-    }
-    if (!identical) samples_.push_back({s, ref, t, v});
-    return ref;
+    return AppendImpl(ref, &labels, t, v);
+  }
+
+  absl::StatusOr<storage::SeriesRef> AppendByRef(storage::SeriesRef ref, Timestamp t, double v) override {
+    return AppendImpl(ref, nullptr, t, v);
   }
 
   absl::Status Commit() override {
@@ -406,6 +393,30 @@ class TsdbAppender final : public storage::Appender {
   }
 
  private:
+  // `labels` null: only by ref (NotFound when the ref is unknown).
+  absl::StatusOr<storage::SeriesRef> AppendImpl(storage::SeriesRef ref, const model::Labels* labels, Timestamp t,
+                                                double v) {
+    if (!db_->allow_out_of_bounds() && t < min_valid_time_) {
+      db_->CountAppendError(storage::AppendError::kOutOfBounds);
+      return storage::MakeAppendError(storage::AppendError::kOutOfBounds);
+    }
+    bool identical = false;
+    absl::Status st;
+    MemSeries* s = ref != 0 ? db_->AcquireByRef(ref, t, v, &st, &identical) : nullptr;
+    if (s == nullptr) {
+      if (labels == nullptr) return absl::NotFoundError("unknown series ref");
+      if (labels->empty()) return absl::InvalidArgumentError("empty labelset");
+      OMNI_ASSIGN_OR_RETURN(s, db_->AcquireByLabels(*labels, t, v, &st, &identical));
+      ref = s->ref;
+    }
+    if (!st.ok()) {
+      db_->CountAppendError(storage::GetAppendError(st));
+      return st;
+    }
+    if (!identical) samples_.push_back({s, ref, t, v});
+    return ref;
+  }
+
   RocksDbTsdb* db_;
   Timestamp min_valid_time_;
   std::vector<PendingSample> samples_;

@@ -10,6 +10,12 @@ class FakeAppender final : public storage::Appender {
     pending_.push_back({labels, t, v});
     return parent_->RefFor(labels);
   }
+  absl::StatusOr<storage::SeriesRef> AppendByRef(storage::SeriesRef ref, model::Timestamp t, double v) override {
+    model::Labels labels;
+    if (!parent_->LabelsOf(ref, &labels)) return absl::NotFoundError("unknown ref");
+    pending_.push_back({std::move(labels), t, v});
+    return ref;
+  }
   absl::Status Commit() override {
     parent_->CommitBatch(std::move(pending_));
     pending_.clear();
@@ -31,8 +37,29 @@ std::unique_ptr<storage::Appender> FakeAppendable::NewAppender() {
 
 storage::SeriesRef FakeAppendable::RefFor(const model::Labels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = refs_.emplace(labels, refs_.size() + 1);
+  auto [it, inserted] = refs_.emplace(labels, next_ref_);
+  if (inserted) labels_[next_ref_++] = labels;
   return it->second;
+}
+
+bool FakeAppendable::LabelsOf(storage::SeriesRef ref, model::Labels* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!append_by_ref_) return false;
+  auto it = labels_.find(ref);
+  if (it == labels_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+void FakeAppendable::SetAppendByRef(bool enabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  append_by_ref_ = enabled;
+}
+
+void FakeAppendable::ForgetRefs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  refs_.clear();
+  labels_.clear();
 }
 
 void FakeAppendable::CommitBatch(std::vector<RecordedSample> batch) {

@@ -40,15 +40,26 @@ class FakeAppendable final : public storage::Appendable {
   size_t commits() const;
   size_t rollbacks() const;
   void Clear();
+  // Whether appenders implement AppendByRef (default true, as the TSDB); when
+  // false they answer NotFound, as storages without it do.
+  void SetAppendByRef(bool enabled);
+  // Forgets every ref handed out (as a storage that dropped its series):
+  // AppendByRef of an old ref answers NotFound, Append hands out new refs.
+  void ForgetRefs();
 
  private:
   friend class FakeAppender;
   storage::SeriesRef RefFor(const model::Labels& labels);
+  // False when `ref` is unknown or by-ref appends are disabled.
+  bool LabelsOf(storage::SeriesRef ref, model::Labels* out) const;
   void CommitBatch(std::vector<RecordedSample> batch);
   void CountRollback();
 
   mutable std::mutex mu_;
   std::map<model::Labels, storage::SeriesRef> refs_;
+  std::map<storage::SeriesRef, model::Labels> labels_;
+  storage::SeriesRef next_ref_ = 1;
+  bool append_by_ref_ = true;
   std::vector<RecordedSample> samples_;
   size_t commits_ = 0;
   size_t rollbacks_ = 0;
