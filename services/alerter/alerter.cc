@@ -85,13 +85,13 @@ absl::StatusOr<std::unique_ptr<Alerter::Runtime>> Alerter::Build(std::shared_ptr
 // Called by Dispatcher::Tick on the driver thread (mu_ held).
 void Alerter::RunFlushTask(std::function<void()> task) {
   ++in_flight_;
-  std::thread([this, task = std::move(task)] {
+  flush_pool_->Submit([this, task = std::move(task)] {
     task();
     std::lock_guard<std::mutex> l(mu_);
     --in_flight_;
     wake_ = true;
     cv_.notify_all();
-  }).detach();
+  });
 }
 
 void Alerter::Install(std::unique_ptr<Runtime> rt) {
@@ -250,6 +250,8 @@ absl::Status Alerter::Start() {
   OMNI_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> rt, Build(std::move(cfg)));
   rt_ = std::shared_ptr<Runtime>(std::move(rt));
   next_gc_ = clock_.Now() + opts_.alerts_gc_interval;
+  flush_pool_ = std::make_unique<common::ThreadPool>(
+      common::ThreadPool::Options{.max_threads = std::max(1, opts_.max_concurrent_flushes)});
   driver_ = std::thread([this] { DriverLoop(); });
 
   alerting::apiv2::Deps deps;

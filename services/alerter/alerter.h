@@ -34,6 +34,7 @@
 #include "libs/alerting/notify/notify.h"
 #include "libs/alerting/silence/silence.h"
 #include "libs/common/file_watcher.h"
+#include "libs/common/thread_pool.h"
 #include "libs/httpapi/http_server.h"
 #include "libs/httpapi/router.h"
 #include "libs/selfmetrics/registry.h"
@@ -51,6 +52,9 @@ struct AlerterOptions {
   absl::Duration data_retention = absl::Hours(120);
   absl::Duration alerts_gc_interval = absl::Minutes(30);
   absl::Duration config_watch_interval = absl::Seconds(5);
+  // Group flushes running at once; more wait for a free thread. Each blocks
+  // on its receivers, so this bounds the connections to them, not the CPU.
+  int max_concurrent_flushes = 64;
 };
 
 class Alerter {
@@ -122,6 +126,9 @@ class Alerter {
   int in_flight_ = 0;
   absl::Time next_gc_;
   std::thread driver_;
+  // Runs group flushes (the notification pipeline). Warm threads keep their
+  // HTTP connections to receivers alive between notifications.
+  std::unique_ptr<common::ThreadPool> flush_pool_;
 
   httpapi::Router router_;
   std::unique_ptr<alerting::apiv2::Api> api_;

@@ -118,10 +118,15 @@ absl::Status NotificationLog::Log(const NflogReceiver& r, std::string_view group
                                   std::vector<uint64_t> resolved) {
   absl::Time now = opts_.clock->Now();
   std::string key = StateKey(group_key, r);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = st_.find(key);
   // Keep a newer entry (clock drift); Alertmanager does the same.
-  if (it != st_.end() && it->second.timestamp > now) return absl::OkStatus();
+  auto newer_exists = [&] {
+    auto it = st_.find(key);
+    return it != st_.end() && it->second.timestamp > now;
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (newer_exists()) return absl::OkStatus();
+  }
   NflogEntry e;
   e.group_key = std::string(group_key);
   e.receiver = r;
@@ -130,12 +135,17 @@ absl::Status NotificationLog::Log(const NflogReceiver& r, std::string_view group
   e.resolved_alerts = std::move(resolved);
   e.expires_at = now + opts_.retention;
   if (db_) {
+    // The synced write happens outside mu_: flushes of other groups keep
+    // reading and writing the log meanwhile, and RocksDB commits concurrent
+    // synced writes with one fsync. A group has one flush in flight at a
+    // time, so writes to one key do not race.
     rocksdb::WriteOptions wo;
     wo.sync = true;
     absl::Status st = FromRocks(db_->Put(wo, kKeyPrefix + key, Encode(e)), "write nflog");
     if (!st.ok()) return st;
   }
-  st_[key] = std::move(e);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!newer_exists()) st_[key] = std::move(e);
   return absl::OkStatus();
 }
 

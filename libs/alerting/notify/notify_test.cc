@@ -25,12 +25,16 @@ struct Sink {
   std::mutex mu;
   std::vector<std::string> bodies;
   std::vector<std::string> auth;
+  std::vector<std::string> expect;
+  std::vector<std::string> peers;  // client address:port per request
   int status = 200;
   Sink() {
     router.Post("/*", [this](httpapi::Request& req, httpapi::Response& resp) {
       std::lock_guard<std::mutex> l(mu);
       bodies.push_back(req.body());
       auth.push_back(std::string(req.Header("Authorization")));
+      expect.push_back(std::string(req.Header("Expect")));
+      peers.push_back(req.remote_addr());
       resp.Send(status, "text/plain", "sink");
     });
     httpapi::HttpServerOptions o;
@@ -118,6 +122,22 @@ TEST_CASE("webhook notifier posts, retries 5xx and 429, not 4xx", "[notify]") {
   WebhookNotifier nb(bad, "", &m);
   CHECK_FALSE(nb.Notify(Ctx(), TwoAlerts(), retry).ok());
   CHECK(retry);
+}
+
+TEST_CASE("notifications from one thread reuse the connection and do not wait for 100-continue", "[notify]") {
+  Sink sink;
+  // Larger than libcurl's 1 kB threshold for "Expect: 100-continue".
+  std::string body(8192, 'x');
+  for (int i = 0; i < 3; ++i) {
+    HttpResult r = HttpPost(config::HttpConfig{}, sink.url(), "application/json", body, absl::Seconds(10));
+    INFO(r.error);
+    REQUIRE(r.status == 200);
+  }
+  REQUIRE(sink.peers.size() == 3);
+  CHECK(sink.peers[0] == sink.peers[1]);
+  CHECK(sink.peers[1] == sink.peers[2]);
+  for (const std::string& e : sink.expect) CHECK(e.empty());
+  CHECK(sink.bodies[2].size() == body.size());
 }
 
 TEST_CASE("slack and pagerduty payloads use the default templates", "[notify]") {
