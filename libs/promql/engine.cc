@@ -736,15 +736,16 @@ Val Evaluator::EvalAggregate(const Expr& e) {
     int64_t ts = StepTs(step);
     if ((step & 63) == 63) CheckContext();
     cur.Gather(ts, &vec);
-    if (vec.empty()) continue;
     int64_t k = 0;
     double q = 0;
     if (op == AggOp::kTopk || op == AggOp::kBottomk) {
+      // Checked at every step, with or without input, as Prometheus does.
       double f = param.scalar[step];
       if (!(f >= -9.2e18 && f <= 9.2e18)) FailEval(absl::StrCat("Scalar value ", FormatFloat(f), " overflows int64"));
       k = static_cast<int64_t>(f);
       if (k < 1) continue;
     }
+    if (vec.empty()) continue;
     if (op == AggOp::kQuantile) q = param.scalar[step];
     order.clear();
     for (const auto& [si, sv] : vec) {
@@ -899,24 +900,29 @@ double ExtrapolatedRate(const Point* b, const Point* e, int64_t range_start, int
   return result * factor;
 }
 
+// Compensated (Kahan-Neumaier) summation step: adds `inc` to `sum` and the
+// lost low-order part to `c`; the total is sum + c. Prometheus 2.42 sums this
+// way in deriv/predict_linear and in sum/avg/stddev/stdvar_over_time, so the
+// same steps give the same last bits.
+void KahanSumInc(double inc, double& sum, double& c) {
+  double t = sum + inc;
+  if (std::fabs(sum) >= std::fabs(inc)) c += (sum - t) + inc; else c += (inc - t) + sum;
+  sum = t;
+}
+
 std::pair<double, double> LinearRegression(const Point* b, const Point* e, int64_t intercept_time) {
   double n = 0, sum_x = 0, sum_y = 0, sum_xy = 0, sum_x2 = 0;
   double c_x = 0, c_y = 0, c_xy = 0, c_x2 = 0;
-  auto kahan = [](double inc, double& sum, double& c) {
-    double t = sum + inc;
-    if (std::fabs(sum) >= std::fabs(inc)) c += (sum - t) + inc; else c += (inc - t) + sum;
-    sum = t;
-  };
   double init_y = b[0].v;
   bool const_y = true;
   for (const Point* p = b; p != e; ++p) {
     if (const_y && p != b && p->v != init_y) const_y = false;
     n += 1;
     double x = static_cast<double>(p->t - intercept_time) / 1e3;
-    kahan(x, sum_x, c_x);
-    kahan(p->v, sum_y, c_y);
-    kahan(x * p->v, sum_xy, c_xy);
-    kahan(x * x, sum_x2, c_x2);
+    KahanSumInc(x, sum_x, c_x);
+    KahanSumInc(p->v, sum_y, c_y);
+    KahanSumInc(x * p->v, sum_xy, c_xy);
+    KahanSumInc(x * x, sum_x2, c_x2);
   }
   if (const_y) {
     if (std::isinf(init_y)) return {NAN, NAN};
@@ -1034,16 +1040,16 @@ bool ApplyRangeFn(RangeFn fn, const Point* b, const Point* e, int64_t ts, int64_
       return true;
     }
     case RangeFn::kAvg: {
-      double mean = 0, count = 0;
+      double mean = 0, c = 0, count = 0;
       for (const Point* p = b; p != e; ++p) {
         count++;
         if (std::isinf(mean)) {
           if (std::isinf(p->v) && (mean > 0) == (p->v > 0)) continue;
           if (!std::isinf(p->v) && !std::isnan(p->v)) continue;
         }
-        mean += p->v / count - mean / count;
+        KahanSumInc(p->v / count - mean / count, mean, c);
       }
-      *out = mean;
+      *out = std::isinf(mean) ? mean : mean + c;
       return true;
     }
     case RangeFn::kMin:
@@ -1056,22 +1062,23 @@ bool ApplyRangeFn(RangeFn fn, const Point* b, const Point* e, int64_t ts, int64_
       return true;
     }
     case RangeFn::kSum: {
-      double s = 0;
-      for (const Point* p = b; p != e; ++p) s += p->v;
-      *out = s;
+      double s = 0, c = 0;
+      for (const Point* p = b; p != e; ++p) KahanSumInc(p->v, s, c);
+      *out = std::isinf(s) ? s : s + c;
       return true;
     }
     case RangeFn::kCount: *out = static_cast<double>(n); return true;
     case RangeFn::kStddev:
     case RangeFn::kStdvar: {
-      double count = 0, mean = 0, aux = 0;
+      double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
       for (const Point* p = b; p != e; ++p) {
         count++;
-        double delta = p->v - mean;
-        mean += delta / count;
-        aux += delta * (p->v - mean);
+        double delta = p->v - (mean + c_mean);
+        KahanSumInc(delta / count, mean, c_mean);
+        KahanSumInc(delta * (p->v - (mean + c_mean)), aux, c_aux);
       }
-      *out = fn == RangeFn::kStddev ? std::sqrt(aux / count) : aux / count;
+      double var = (aux + c_aux) / count;
+      *out = fn == RangeFn::kStddev ? std::sqrt(var) : var;
       return true;
     }
     case RangeFn::kQuantile: {
