@@ -41,9 +41,16 @@ void BadParam(Response& resp, std::string_view param, std::string_view message) 
 }
 
 // Reads a time parameter, with a default when absent.
+// Errors read "Invalid time value for 'NAME': ..." as Prometheus's
+// parseTimeParam (query's time, the metadata endpoints' start and end).
 absl::StatusOr<int64_t> TimeParam(const Request& req, std::string_view name, int64_t def) {
   if (!req.HasFormValue(name) || req.FormValue(name).empty()) return def;
-  return ParseApiTime(req.FormValue(name));
+  auto t = ParseApiTime(req.FormValue(name));
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("Invalid time value for '", common::AbslView(name),
+                                                   "': ", common::AbslView(common::StatusMessage(t.status()))));
+  }
+  return t;
 }
 
 void WriteStats(json::JsonWriter& w, const promql::QueryStats& s, double queue_seconds) {
@@ -348,8 +355,10 @@ absl::StatusOr<std::chrono::milliseconds> TimeoutParam(const Request& req, std::
   return std::min(def, std::chrono::milliseconds(*d));
 }
 
-void WriteQueryError(Response& resp, const absl::Status& st) {
-  if (st.code() == absl::StatusCode::kInvalidArgument) {
+// Prometheus 2.42 prefixes an instant query's parse errors with the
+// parameter name, but not a range query's.
+void WriteQueryError(Response& resp, const absl::Status& st, bool instant) {
+  if (st.code() == absl::StatusCode::kInvalidArgument && instant) {
     return BadParam(resp, "query", common::StatusMessage(st));
   }
   WriteApiError(resp, QueryErrorType(st), common::StatusMessage(st));
@@ -362,7 +371,7 @@ void PromApi::RunAndWrite(Request& req, Response& resp, int64_t start_ms, int64_
   if (!timeout.ok()) return BadParam(resp, "timeout", common::StatusMessage(timeout.status()));
   double queue_seconds = 0;
   auto result = RunQuery(req.FormValue("query"), start_ms, end_ms, step_ms, *timeout, &queue_seconds);
-  if (!result.ok()) return WriteQueryError(resp, result.status());
+  if (!result.ok()) return WriteQueryError(resp, result.status(), step_ms == 0);
   bool stats = !req.FormValue("stats").empty();
   httpapi::WriteApiSuccess(
       resp,
@@ -386,14 +395,11 @@ void PromApi::HandleQueryRange(Request& req, Response& resp) {
   if (!start.ok()) return BadParam(resp, "start", common::StatusMessage(start.status()));
   auto end = ParseApiTime(req.FormValue("end"));
   if (!end.ok()) return BadParam(resp, "end", common::StatusMessage(end.status()));
-  if (*end < *start) {
-    return WriteApiError(resp, ErrorType::kBadData, "end timestamp must not be before start time");
-  }
+  if (*end < *start) return BadParam(resp, "end", "end timestamp must not be before start time");
   auto step = ParseApiDuration(req.FormValue("step"));
   if (!step.ok()) return BadParam(resp, "step", common::StatusMessage(step.status()));
   if (*step <= 0) {
-    return WriteApiError(resp, ErrorType::kBadData,
-                         "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    return BadParam(resp, "step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if ((*end - *start) / *step > kMaxPointsPerSeries) {
     return WriteApiError(resp, ErrorType::kBadData,
@@ -414,8 +420,9 @@ struct MetadataRequest {
 };
 
 // Parses the parameters; on error writes Prometheus's error and returns false.
+// Only /api/v1/series names the parameter in match[] errors (as 2.42 does).
 bool ParseMetadataRequest(const Request& req, Response& resp, storage::Queryable& storage,
-                          MetadataRequest* out) {
+                          MetadataRequest* out, bool name_match_param = false) {
   auto start = TimeParam(req, "start", model::kMinTime);
   if (!start.ok()) {
     BadParam(resp, "start", common::StatusMessage(start.status()));
@@ -428,7 +435,11 @@ bool ParseMetadataRequest(const Request& req, Response& resp, storage::Queryable
   }
   auto sets = ParseMatchSets(req);
   if (!sets.ok()) {
-    BadParam(resp, "match[]", common::StatusMessage(sets.status()));
+    if (name_match_param) {
+      BadParam(resp, "match[]", common::StatusMessage(sets.status()));
+    } else {
+      WriteApiError(resp, ErrorType::kBadData, common::StatusMessage(sets.status()));
+    }
     return false;
   }
   auto q = storage.NewQuerier(*start, *end);
@@ -469,7 +480,7 @@ void PromApi::HandleSeries(Request& req, Response& resp) {
     return WriteApiError(resp, ErrorType::kBadData, "no match[] parameter provided");
   }
   MetadataRequest mr;
-  if (!ParseMetadataRequest(req, resp, *storage_, &mr)) return;
+  if (!ParseMetadataRequest(req, resp, *storage_, &mr, /*name_match_param=*/true)) return;
   storage::SelectHints hints;
   hints.start = mr.start;
   hints.end = mr.end;

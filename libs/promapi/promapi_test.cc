@@ -75,7 +75,12 @@ TEST_CASE("errors carry Prometheus's type, code and message", "[promapi]") {
 
   std::tie(code, body) = f.Call("GET", "/api/v1/query_range?query=up&start=10&end=5&step=1");
   REQUIRE(code == 400);
-  REQUIRE(body.find("end timestamp must not be before start time") != std::string::npos);
+  REQUIRE(body.find(R"(invalid parameter \"end\": end timestamp must not be before start time)") != std::string::npos);
+
+  // A range query's parse errors carry no parameter name (Prometheus 2.42).
+  std::tie(code, body) = f.Call("GET", "/api/v1/query_range?query=sum(&start=1&end=2&step=1");
+  REQUIRE(code == 400);
+  REQUIRE(body == R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"})");
 
   std::tie(code, body) = f.Call("GET", "/api/v1/query_range?query=up&start=0&end=100000&step=1");
   REQUIRE(code == 400);
@@ -83,7 +88,7 @@ TEST_CASE("errors carry Prometheus's type, code and message", "[promapi]") {
 
   std::tie(code, body) = f.Call("GET", "/api/v1/query?query=up&time=yesterday");
   REQUIRE(code == 400);
-  REQUIRE(body.find(R"(invalid parameter \"time\": cannot parse \"yesterday\" to a valid timestamp)") !=
+  REQUIRE(body.find(R"(invalid parameter \"time\": Invalid time value for 'time': cannot parse \"yesterday\" to a valid timestamp)") !=
           std::string::npos);
 
   std::tie(code, body) = f.Call("GET", "/api/v1/series");

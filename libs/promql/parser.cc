@@ -428,7 +428,10 @@ class Parser {
     return e;
   }
 
+  // A lone selector (match[]): like Prometheus's ParseMetricSelector, which
+  // skips the AST checks, `{}` and `{a=""}` parse (callers check emptiness).
   std::vector<model::Matcher> ParseSelectorOnly() {
+    selector_only_ = true;
     ExprPtr e = ParseBinary(0);
     if (failed()) return {};
     if (Peek().type != Tok::kEOF) {
@@ -957,7 +960,7 @@ class Parser {
     for (const auto& m : e->matchers) {
       if (!m.MatchesEmpty()) non_empty = true;
     }
-    if (!non_empty) {
+    if (!non_empty && !selector_only_) {
       Fail(start, "vector selector must contain at least one non-empty matcher");
       return nullptr;
     }
@@ -1100,6 +1103,7 @@ class Parser {
   size_t pos_ = 0;
   int depth_ = 0;
   std::optional<ParseError> error_;
+  bool selector_only_ = false;  // parsing a match[] selector, see ParseSelectorOnly
 };
 
 absl::Status MakeError(std::string_view input, const ParseError& err) {
