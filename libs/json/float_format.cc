@@ -16,6 +16,30 @@ void AppendShortest(std::string* out, double v, std::chars_format fmt) {
   out->append(buf, res.ptr);
 }
 
+// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest round-trip digits,
+// padded with zeros. std::to_chars(fixed) differs when the shortest digits
+// end before the decimal point: of the equally long candidates it prints the
+// exact one (4.11522630041e+20 -> "411522630041000017920", Go:
+// "411522630041000000000").
+void AppendShortestFixed(std::string* out, double v) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  const char* e = static_cast<const char*>(std::memchr(buf, 'e', res.ptr - buf));
+  int exp = 0;
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), res.ptr, exp);
+  std::string digits;
+  for (const char* p = buf; p < e; ++p) {
+    if (*p != '.' && *p != '-') digits.push_back(*p);
+  }
+  if (v == 0 || exp + 1 < static_cast<int>(digits.size())) {  // a fraction: to_chars agrees
+    AppendShortest(out, v, std::chars_format::fixed);
+    return;
+  }
+  if (v < 0) out->push_back('-');
+  out->append(digits);
+  out->append(static_cast<size_t>(exp) + 1 - digits.size(), '0');
+}
+
 bool AppendSpecial(std::string* out, double v) {
   if (std::isnan(v)) {
     out->append("NaN");
@@ -36,7 +60,7 @@ void AppendPromFloat(std::string* out, double v) {
   if (a != 0 && (a < 1e-6 || a >= 1e21)) {
     AppendShortest(out, v, std::chars_format::scientific);
   } else {
-    AppendShortest(out, v, std::chars_format::fixed);
+    AppendShortestFixed(out, v);
   }
 }
 
@@ -48,7 +72,7 @@ std::string FormatPromFloat(double v) {
 
 void AppendPromScalarFloat(std::string* out, double v) {
   if (AppendSpecial(out, v)) return;
-  AppendShortest(out, v, std::chars_format::fixed);
+  AppendShortestFixed(out, v);
 }
 
 void AppendExpositionFloat(std::string* out, double v) {
@@ -99,7 +123,7 @@ void AppendJsonNumber(std::string* out, double v) {
       out->erase(n - 2, 1);
     }
   } else {
-    AppendShortest(out, v, std::chars_format::fixed);
+    AppendShortestFixed(out, v);
   }
 }
 

@@ -19,6 +19,10 @@ TEST_CASE("FormatPromFloat matches Prometheus jsonutil.MarshalFloat", "[json]") 
   CHECK(FormatPromFloat(123456789.123) == "123456789.123");
   CHECK(FormatPromFloat(1700000000) == "1700000000");
   CHECK(FormatPromFloat(1e20) == "100000000000000000000");
+  // Shortest digits, then zeros (Go's 'f' -1), not the exact integer.
+  CHECK(FormatPromFloat(-1.234567890123e21 / 3) == "-411522630041000000000");
+  CHECK(FormatPromFloat(36028797018963972.0) == "36028797018963970");
+  CHECK(FormatPromFloat(9007199254740993.0) == "9007199254740992");
   CHECK(FormatPromFloat(1e21) == "1e+21");
   CHECK(FormatPromFloat(1.5e300) == "1.5e+300");
   CHECK(FormatPromFloat(1e-6) == "0.000001");
