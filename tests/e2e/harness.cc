@@ -301,4 +301,29 @@ bool Collector::Start(absl::Duration timeout) {
   return true;
 }
 
+RealPrometheus::RealPrometheus(const std::string& config, std::string storage_dir)
+    : dir_(MakeTempDir("omni_e2e_prometheus_")), storage_dir_(std::move(storage_dir)) {
+  if (storage_dir_.empty()) storage_dir_ = dir_ + "/data";
+  WriteFile(config_path(), config);
+}
+
+bool RealPrometheus::Start() {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int port = FreePort();
+    url_ = absl::StrCat("http://127.0.0.1:", port);
+    daemon_ = std::make_unique<Daemon>(
+        kPrometheusBinary,
+        std::vector<std::string>{"--config.file=" + config_path(), "--storage.tsdb.path=" + storage_dir_,
+                                 absl::StrCat("--web.listen-address=127.0.0.1:", port), "--web.enable-lifecycle",
+                                 "--log.level=info"});
+    daemon_->Start();
+    if (!daemon_->WaitForLog({"Server is ready to receive web requests."}).empty() &&
+        HttpGet(url_ + "/-/ready").status == 200) {
+      return true;
+    }
+    daemon_.reset();
+  }
+  return false;
+}
+
 }  // namespace omni::e2e

@@ -119,4 +119,29 @@ class Collector {
   std::string grpc_address_;
 };
 
+// Where the Debian package `prometheus` installs Prometheus 2.42 and promtool.
+inline constexpr char kPrometheusBinary[] = "/usr/bin/prometheus";
+inline constexpr char kPromtoolBinary[] = "/usr/bin/promtool";
+
+// The real Prometheus on a free port, with its config file in its own
+// temporary dir and its storage in `storage_dir` (default <dir>/data).
+class RealPrometheus {
+ public:
+  explicit RealPrometheus(const std::string& config, std::string storage_dir = "");
+  std::string config_path() const { return dir_ + "/prometheus.yml"; }
+  const std::string& url() const { return url_; }
+  Daemon& daemon() { return *daemon_; }
+
+  // Starts it and waits until it is ready; false when it did not become
+  // ready (a free port can be taken by someone else before Prometheus binds
+  // it, so this retries on other ports first).
+  bool Start();
+
+ private:
+  std::string dir_;
+  std::string storage_dir_;
+  std::string url_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
 }  // namespace omni::e2e

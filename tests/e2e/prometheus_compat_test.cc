@@ -27,8 +27,6 @@ namespace {
 
 using scrape::testing::TestHttpServer;
 
-constexpr char kPrometheusBinary[] = "/usr/bin/prometheus";
-
 // Fixed values only, so both programs must return identical numbers.
 constexpr char kMainExposition[] = R"(# HELP compat_requests_total Requests handled.
 # TYPE compat_requests_total counter
@@ -93,42 +91,6 @@ std::string Config(const std::vector<std::string>& targets, const std::string& l
                   limited_target, "']\n");
   return out;
 }
-
-// The real Prometheus on a free port with its own storage.
-class RealPrometheus {
- public:
-  explicit RealPrometheus(const std::string& config) : dir_(MakeTempDir("omni_e2e_prometheus_")) {
-    WriteFile(config_path(), config);
-  }
-  std::string config_path() const { return dir_ + "/prometheus.yml"; }
-  const std::string& url() const { return url_; }
-  Daemon& daemon() { return *daemon_; }
-
-  // A free port can be taken by someone else before Prometheus binds it; retry then.
-  bool Start() {
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      int port = FreePort();
-      url_ = absl::StrCat("http://127.0.0.1:", port);
-      daemon_ = std::make_unique<Daemon>(
-          kPrometheusBinary,
-          std::vector<std::string>{"--config.file=" + config_path(), "--storage.tsdb.path=" + dir_ + "/data",
-                                   absl::StrCat("--web.listen-address=127.0.0.1:", port), "--web.enable-lifecycle",
-                                   "--log.level=info"});
-      daemon_->Start();
-      if (!daemon_->WaitForLog({"Server is ready to receive web requests."}).empty() &&
-          HttpGet(url_ + "/-/ready").status == 200) {
-        return true;
-      }
-      daemon_.reset();
-    }
-    return false;
-  }
-
- private:
-  std::string dir_;
-  std::string url_;
-  std::unique_ptr<Daemon> daemon_;
-};
 
 // A label set as a canonical string: name="value" pairs sorted by name.
 std::string LabelKey(const json::JsonValue& metric) {
