@@ -23,6 +23,8 @@ absl::StatusOr<ExprPtr> ParseExpr(std::string_view input);
 
 // Parses a series selector (`foo{a="b"}` or `{a=~"b"}`) as used by the
 // /api/v1/series match[] parameter; the metric name becomes a __name__ matcher.
+// Like Prometheus's, it accepts selectors whose matchers all match the empty
+// string (`{}`): the caller checks that, with its own error text.
 absl::StatusOr<std::vector<model::Matcher>> ParseMetricSelector(std::string_view input);
 
 // Unquotes a PromQL string literal ("..", '..' or `..`) with Go escapes.
