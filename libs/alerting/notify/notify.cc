@@ -11,7 +11,9 @@
 #include <random>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -21,6 +23,8 @@
 #include "libs/common/status_macros.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
+#include "libs/httpapi/request.h"
+#include "libs/json/json_value.h"
 #include "libs/json/json_writer.h"
 
 namespace omni::alerting::notify {
@@ -193,9 +197,118 @@ NotifyMetrics::NotifyMetrics(selfmetrics::Registry& r)
   }
 }
 
+namespace {
+
+struct OAuth2Token {
+  std::string type;  // as sent in the Authorization header
+  std::string access_token;
+  absl::Time expiry = absl::InfiniteFuture();
+};
+
+// Go's oauth2.Token.Type(): the token_type, with the common spellings
+// canonicalised and "Bearer" when absent.
+std::string CanonicalTokenType(const std::string& t) {
+  if (t.empty() || absl::EqualsIgnoreCase(t, "bearer")) return "Bearer";
+  if (absl::EqualsIgnoreCase(t, "mac")) return "MAC";
+  if (absl::EqualsIgnoreCase(t, "basic")) return "Basic";
+  return std::string(t);
+}
+
+// Client-credentials tokens (RFC 6749 section 4.4), cached per oauth2 block
+// until 10 s before they expire, as golang.org/x/oauth2/clientcredentials
+// (which Prometheus' http_config uses) does.
+class OAuth2TokenCache {
+ public:
+  absl::StatusOr<OAuth2Token> Get(const config::OAuth2& o, absl::Duration timeout) {
+    std::string secret = o.client_secret_file.empty() ? o.client_secret : ReadFileTrimmed(o.client_secret_file);
+    std::string key = absl::StrCat(o.token_url, "\x01", o.client_id, "\x01", secret, "\x01",
+                                   absl::StrJoin(o.scopes, " "));
+    for (const auto& [k, v] : o.endpoint_params) absl::StrAppend(&key, "\x01", k, "=", v);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = tokens_.find(key);
+      if (it != tokens_.end() && absl::Now() + absl::Seconds(10) < it->second.expiry) return it->second;
+    }
+    OMNI_ASSIGN_OR_RETURN(OAuth2Token t, Fetch(o, secret, timeout));
+    std::lock_guard<std::mutex> l(mu_);
+    tokens_[key] = t;
+    return t;
+  }
+
+ private:
+  static absl::StatusOr<OAuth2Token> Fetch(const config::OAuth2& o, const std::string& secret,
+                                           absl::Duration timeout) {
+    std::string form = "grant_type=client_credentials";
+    if (!o.scopes.empty()) absl::StrAppend(&form, "&scope=", httpapi::UrlEncode(absl::StrJoin(o.scopes, " ")));
+    for (const auto& [k, v] : o.endpoint_params) {
+      absl::StrAppend(&form, "&", httpapi::UrlEncode(k), "=", httpapi::UrlEncode(v));
+    }
+    config::HttpConfig hc;
+    hc.tls_config = o.tls_config;
+    hc.proxy_url = o.proxy_url;
+    // Like Go's AuthStyleAutoDetect: credentials in a basic auth header first
+    // (query-escaped, per RFC 6749 section 2.3.1), then in the form body.
+    hc.basic_auth = config::BasicAuth{httpapi::UrlEncode(o.client_id), httpapi::UrlEncode(secret), ""};
+    HttpResult r = HttpPost(hc, o.token_url, "application/x-www-form-urlencoded", form, timeout);
+    if (r.status / 100 != 2 && r.status != 0) {
+      hc.basic_auth.reset();
+      r = HttpPost(hc, o.token_url, "application/x-www-form-urlencoded",
+                   absl::StrCat(form, "&client_id=", httpapi::UrlEncode(o.client_id),
+                                "&client_secret=", httpapi::UrlEncode(secret)),
+                   timeout);
+    }
+    if (r.status == 0) return absl::UnavailableError(absl::StrCat("oauth2: cannot fetch token: ", r.error));
+    if (r.status / 100 != 2) {
+      std::string body = r.body.size() > 512 ? r.body.substr(0, 512) : r.body;
+      return absl::UnavailableError(
+          absl::StrFormat("oauth2: cannot fetch token: %d\nResponse: %s", r.status, body));
+    }
+    auto v = json::Parse(r.body);
+    if (!v.ok() || !v->IsObject()) {
+      return absl::UnavailableError("oauth2: cannot parse token response: not a JSON object");
+    }
+    OAuth2Token t;
+    t.access_token = v->GetString("access_token");
+    if (t.access_token.empty()) return absl::UnavailableError("oauth2: server response missing access_token");
+    t.type = CanonicalTokenType(v->GetString("token_type"));
+    // expires_in is a number of seconds; some servers send it as a string.
+    double expires_in = 0;
+    if (const json::JsonValue* e = v->Find("expires_in")) {
+      if (e->IsNumber()) {
+        expires_in = e->AsDouble();
+      } else if (e->IsString()) {
+        (void)absl::SimpleAtod(e->AsString(), &expires_in);
+      }
+    }
+    if (expires_in > 0) t.expiry = absl::Now() + absl::Seconds(expires_in);
+    return t;
+  }
+
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, OAuth2Token> tokens_;
+};
+
+OAuth2TokenCache& TokenCache() {
+  static OAuth2TokenCache* cache = new OAuth2TokenCache();
+  return *cache;
+}
+
+}  // namespace
+
 HttpResult HttpPost(const config::HttpConfig& hc, const std::string& url, const std::string& content_type,
                     const std::string& body, absl::Duration timeout) {
   HttpResult res;
+  // Fetched before this thread's curl handle is set up: the token request
+  // uses the same handle.
+  std::string oauth2_auth;
+  if (hc.oauth2) {
+    absl::StatusOr<OAuth2Token> tok = TokenCache().Get(*hc.oauth2, timeout);
+    if (!tok.ok()) {
+      res.error = std::string(tok.status().message());
+      return res;
+    }
+    oauth2_auth = absl::StrCat("Authorization: ", tok->type, " ", tok->access_token);
+  }
   CURL* c = ThreadCurlHandle();
   if (c == nullptr) {
     res.error = "curl_easy_init failed";
@@ -218,6 +331,7 @@ HttpResult HttpPost(const config::HttpConfig& hc, const std::string& url, const 
     auth = absl::StrCat("Authorization: Bearer ",
                         hc.bearer_token_file.empty() ? hc.bearer_token : ReadFileTrimmed(hc.bearer_token_file));
   }
+  if (!oauth2_auth.empty()) auth = std::move(oauth2_auth);
   if (!auth.empty()) headers = curl_slist_append(headers, auth.c_str());
   std::string user, pass;
   if (hc.basic_auth) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "libs/httpapi/http_server.h"
 #include "libs/httpapi/router.h"
 #include "libs/json/json_value.h"
@@ -138,6 +139,95 @@ TEST_CASE("notifications from one thread reuse the connection and do not wait fo
   CHECK(sink.peers[1] == sink.peers[2]);
   for (const std::string& e : sink.expect) CHECK(e.empty());
   CHECK(sink.bodies[2].size() == body.size());
+}
+
+// An OAuth2 token endpoint and a receiver that wants its tokens.
+struct OAuth2Server {
+  httpapi::Router router;
+  std::unique_ptr<httpapi::HttpServer> server;
+  std::mutex mu;
+  std::vector<std::string> token_forms;  // bodies of token requests
+  std::vector<std::string> token_auth;   // their Authorization headers
+  std::vector<std::string> hook_auth;
+  bool header_credentials_ok = true;  // else 401 unless they are in the body
+  int expires_in = 3600;
+  int issued = 0;
+  OAuth2Server() {
+    router.Post("/token", [this](httpapi::Request& req, httpapi::Response& resp) {
+      std::lock_guard<std::mutex> l(mu);
+      token_forms.push_back(req.body());
+      token_auth.push_back(std::string(req.Header("Authorization")));
+      bool in_body = req.body().find("client_secret=s%26cret") != std::string::npos;
+      if (!header_credentials_ok && !in_body) return resp.Send(401, "application/json", R"({"error":"invalid_client"})");
+      resp.Send(200, "application/json",
+                absl::StrCat(R"({"access_token":"tok)", ++issued, R"(","token_type":"bearer","expires_in":)",
+                             expires_in, "}"));
+    });
+    router.Post("/hook", [this](httpapi::Request& req, httpapi::Response& resp) {
+      std::lock_guard<std::mutex> l(mu);
+      hook_auth.push_back(std::string(req.Header("Authorization")));
+      resp.Send(200, "text/plain", "");
+    });
+    httpapi::HttpServerOptions o;
+    o.listen_address = "127.0.0.1:0";
+    server = std::make_unique<httpapi::HttpServer>(o, &router);
+    REQUIRE(server->Start().ok());
+  }
+  config::HttpConfig Config() const {
+    config::HttpConfig hc;
+    config::OAuth2 oa;
+    oa.client_id = "omni";
+    oa.client_secret = "s&cret";
+    oa.token_url = server->url() + "/token";
+    oa.scopes = {"read", "write"};
+    oa.endpoint_params = {{"audience", "alerts"}};
+    hc.oauth2 = oa;
+    return hc;
+  }
+};
+
+TEST_CASE("oauth2 client credentials: token fetched once, sent as bearer, refreshed near expiry", "[notify]") {
+  OAuth2Server srv;
+  config::HttpConfig hc = srv.Config();
+  std::string hook = srv.server->url() + "/hook";
+  REQUIRE(HttpPost(hc, hook, "application/json", "{}").status == 200);
+  REQUIRE(HttpPost(hc, hook, "application/json", "{}").status == 200);
+  REQUIRE(srv.token_forms.size() == 1);
+  CHECK(srv.token_forms[0] == "grant_type=client_credentials&scope=read+write&audience=alerts");
+  // Basic auth with the query-escaped id and secret: base64("omni:s%26cret").
+  CHECK(srv.token_auth[0] == "Basic b21uaTpzJTI2Y3JldA==");
+  REQUIRE(srv.hook_auth.size() == 2);
+  CHECK(srv.hook_auth[0] == "Bearer tok1");
+  CHECK(srv.hook_auth[1] == "Bearer tok1");
+
+  // A token that expires within 10 s is not reused.
+  srv.expires_in = 5;
+  hc.oauth2->scopes = {"read"};  // another cache entry
+  REQUIRE(HttpPost(hc, hook, "application/json", "{}").status == 200);
+  REQUIRE(HttpPost(hc, hook, "application/json", "{}").status == 200);
+  CHECK(srv.issued == 3);
+  CHECK(srv.hook_auth[3] == "Bearer tok3");
+}
+
+TEST_CASE("oauth2 falls back to credentials in the form, and reports token errors", "[notify]") {
+  OAuth2Server srv;
+  srv.header_credentials_ok = false;
+  config::HttpConfig hc = srv.Config();
+  hc.oauth2->client_id = "other";  // not cached by another test
+  std::string hook = srv.server->url() + "/hook";
+  REQUIRE(HttpPost(hc, hook, "application/json", "{}").status == 200);
+  REQUIRE(srv.token_forms.size() == 2);
+  CHECK(srv.token_forms[1].find("&client_id=other&client_secret=s%26cret") != std::string::npos);
+  CHECK(srv.token_auth[1].empty());
+  CHECK(srv.hook_auth.back() == "Bearer tok1");
+
+  hc.oauth2->client_secret = "wrong";
+  HttpResult r = HttpPost(hc, hook, "application/json", "{}");
+  CHECK(r.status == 0);
+  CHECK(r.error.find("oauth2: cannot fetch token: 401") != std::string::npos);
+  bool retry = false;
+  CHECK_FALSE(CheckHttpResult(r, "webhook", retry).ok());
+  CHECK(retry);
 }
 
 TEST_CASE("slack and pagerduty payloads use the default templates", "[notify]") {
