@@ -466,6 +466,14 @@ def check_dockerfiles(charts_dir, failures):
             failures.add(f"{svc}/Dockerfile: runtime stage does not run as 65534")
         if not re.search(rf'^ENTRYPOINT \["/usr/bin/{target}"\]$', runtime, re.M):
             failures.add(f"{svc}/Dockerfile: ENTRYPOINT is not /usr/bin/{target}")
+        # The default CMD must start the daemon: every flag it passes exists.
+        cmd = re.search(r"^CMD (\[.*\])$", runtime, re.M)
+        defined = daemon_flags(repo, svc)
+        if cmd and defined:
+            for arg in json.loads(cmd.group(1)):
+                if arg.startswith("--") and arg[2:].split("=", 1)[0] not in defined:
+                    failures.add(f"{svc}/Dockerfile: CMD passes {arg.split('=', 1)[0]}, "
+                                 f"which omniscope-{svc} does not define")
         cmake = os.path.join(repo, "services", svc, "CMakeLists.txt")
         if os.path.exists(cmake):
             with open(cmake, encoding="utf-8") as f:
