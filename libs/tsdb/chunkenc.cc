@@ -60,17 +60,24 @@ void XorAppender::FlushPending() const {
 }
 
 void XorAppender::WriteBits(uint64_t value, int nbits) const {
-  while (nbits > 0) {
-    if (free_bits_ == 0) {
-      data_.push_back('\0');
-      free_bits_ = 8;
-    }
+  // `value`'s low `nbits` bits, most significant first: top up the partial
+  // last byte, then store whole bytes with one resize.
+  if (free_bits_ > 0) {
     int take = nbits < free_bits_ ? nbits : free_bits_;
     uint64_t part = (value >> (nbits - take)) & ((uint64_t{1} << take) - 1);
     data_.back() = static_cast<char>(static_cast<uint8_t>(data_.back()) | (part << (free_bits_ - take)));
     free_bits_ = static_cast<uint8_t>(free_bits_ - take);
     nbits -= take;
   }
+  if (nbits == 0) return;
+  const int nbytes = (nbits + 7) / 8;
+  size_t pos = data_.size();
+  data_.resize(pos + nbytes);
+  char* out = data_.data() + pos;
+  // Left-align the bits in a 64-bit word and store its top bytes.
+  uint64_t word = value << (64 - nbits);
+  for (int i = 0; i < nbytes; ++i) out[i] = static_cast<char>(word >> (56 - 8 * i));
+  free_bits_ = static_cast<uint8_t>(nbytes * 8 - nbits);
 }
 
 void XorAppender::Append(model::Timestamp t, double v) {
