@@ -264,10 +264,32 @@ void PromApi::Register(httpapi::Router& router) {
 absl::StatusOr<promql::QueryResult> PromApi::RunQuery(const std::string& query, int64_t start_ms,
                                                       int64_t end_ms, int64_t step_ms,
                                                       std::chrono::milliseconds timeout,
-                                                      double* queue_seconds_out) {
+                                                      double* queue_seconds_out, const QueryLimits& limits) {
   auto expr = promql::ParseExpr(query);
   if (!expr.ok()) return expr.status();
+  promql::EngineOptions engine_options = options_.engine;
+  if (limits.max_samples > 0) engine_options.max_samples = limits.max_samples;
+  if (limits.lookback_delta_ms > 0) engine_options.lookback_delta_ms = limits.lookback_delta_ms;
+  const promql::Engine custom_engine(engine_options);
+  const promql::Engine& engine =
+      limits.max_samples > 0 || limits.lookback_delta_ms > 0 ? custom_engine : engine_;
+  absl::StatusOr<promql::QueryResult> result = absl::UnknownError("query not run");
+  absl::Status st = Admit(query, start_ms, end_ms, step_ms, timeout, queue_seconds_out,
+                          [&](const promql::QueryContext& ctx, promql::QueryStats* stats) {
+                            result = step_ms == 0
+                                         ? engine.InstantQueryExpr(*storage_, **expr, start_ms, ctx)
+                                         : engine.RangeQueryExpr(*storage_, **expr, start_ms, end_ms, step_ms, ctx);
+                            if (result.ok()) *stats = result->stats;
+                            return result.status();
+                          });
+  if (!st.ok()) return st;
+  return result;
+}
 
+absl::Status PromApi::Admit(
+    const std::string& query, int64_t start_ms, int64_t end_ms, int64_t step_ms, std::chrono::milliseconds timeout,
+    double* queue_seconds_out,
+    const std::function<absl::Status(const promql::QueryContext&, promql::QueryStats*)>& eval) {
   auto queued_at = std::chrono::steady_clock::now();
   auto ctx = std::make_shared<promql::QueryContext>(queued_at + timeout);
   uint64_t id;
@@ -283,9 +305,8 @@ absl::StatusOr<promql::QueryResult> PromApi::RunQuery(const std::string& query, 
   }
   double queue_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_at).count();
-  absl::StatusOr<promql::QueryResult> result =
-      step_ms == 0 ? engine_.InstantQueryExpr(*storage_, **expr, start_ms, *ctx)
-                   : engine_.RangeQueryExpr(*storage_, **expr, start_ms, end_ms, step_ms, *ctx);
+  promql::QueryStats stats;
+  absl::Status status = eval(*ctx, &stats);
   {
     std::lock_guard<std::mutex> lock(mu_);
     --running_;
@@ -295,11 +316,10 @@ absl::StatusOr<promql::QueryResult> PromApi::RunQuery(const std::string& query, 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_at).count();
   if (options_.slow_query_threshold.count() > 0 &&
       seconds * 1000 >= static_cast<double>(options_.slow_query_threshold.count())) {
-    LogSlowQuery(query, start_ms, end_ms, step_ms, seconds,
-                 result.ok() ? result->stats : promql::QueryStats{}, result.status());
+    LogSlowQuery(query, start_ms, end_ms, step_ms, seconds, status.ok() ? stats : promql::QueryStats{}, status);
   }
   if (queue_seconds_out != nullptr) *queue_seconds_out = queue_seconds;
-  return result;
+  return status;
 }
 
 void PromApi::LogSlowQuery(const std::string& query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
@@ -369,6 +389,9 @@ void WriteQueryError(Response& resp, const absl::Status& st, bool instant) {
 void PromApi::RunAndWrite(Request& req, Response& resp, int64_t start_ms, int64_t end_ms, int64_t step_ms) {
   auto timeout = TimeoutParam(req, options_.timeout);
   if (!timeout.ok()) return BadParam(resp, "timeout", common::StatusMessage(timeout.status()));
+  if (options_.push_down != nullptr && options_.push_down->Enabled()) {
+    return PushDownAndWrite(req, resp, start_ms, end_ms, step_ms, *timeout);
+  }
   double queue_seconds = 0;
   auto result = RunQuery(req.FormValue("query"), start_ms, end_ms, step_ms, *timeout, &queue_seconds);
   if (!result.ok()) return WriteQueryError(resp, result.status(), step_ms == 0);
@@ -382,6 +405,47 @@ void PromApi::RunAndWrite(Request& req, Response& resp, int64_t start_ms, int64_
         w.EndObject();
       },
       result->warnings);
+}
+
+void PromApi::PushDownAndWrite(Request& req, Response& resp, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                               std::chrono::milliseconds timeout) {
+  const std::string query(req.FormValue("query"));
+  // Parse errors are answered here, as the local path does, without a round trip.
+  if (auto expr = promql::ParseExpr(query); !expr.ok()) return WriteQueryError(resp, expr.status(), step_ms == 0);
+  PushedResult pushed;
+  double queue_seconds = 0;
+  absl::Status st = Admit(query, start_ms, end_ms, step_ms, timeout, &queue_seconds,
+                          [&](const promql::QueryContext& ctx, promql::QueryStats* stats) {
+                            PushedQuery q{query,
+                                          start_ms,
+                                          end_ms,
+                                          step_ms,
+                                          ctx.deadline(),
+                                          options_.engine.max_samples,
+                                          options_.engine.lookback_delta_ms};
+                            auto r = options_.push_down->Run(q, ctx);
+                            if (!r.ok()) return r.status();
+                            pushed = std::move(*r);
+                            *stats = pushed.stats;
+                            return absl::OkStatus();
+                          });
+  if (!st.ok()) return WriteQueryError(resp, st, step_ms == 0);
+  // The members of the "data" object, so that stats can follow them.
+  std::string_view members = pushed.data_json;
+  if (members.size() < 3 || members.front() != '{' || members.back() != '}') {
+    return WriteApiError(resp, ErrorType::kInternal, "malformed query result from the push-down target");
+  }
+  members = members.substr(1, members.size() - 2);
+  bool stats = !req.FormValue("stats").empty();
+  httpapi::WriteApiSuccess(
+      resp,
+      [&](json::JsonWriter& w) {
+        w.BeginObject();
+        w.Raw(members);
+        if (stats) WriteStats(w, pushed.stats, queue_seconds);
+        w.EndObject();
+      },
+      pushed.warnings);
 }
 
 void PromApi::HandleQuery(Request& req, Response& resp) {

@@ -44,6 +44,47 @@ struct BuildInfo {
   std::string go_version = "n/a (C++20)";
 };
 
+// A query handed to a QueryPushDown instead of the local engine.
+struct PushedQuery {
+  std::string query;
+  int64_t start_ms = 0;  // the evaluation time of an instant query
+  int64_t end_ms = 0;
+  int64_t step_ms = 0;   // 0: instant query
+  // The query's deadline (its timeout, time spent queueing included).
+  std::chrono::steady_clock::time_point deadline;
+  // The engine limits this API would evaluate with (--query.max-samples,
+  // --query.lookback-delta).
+  int64_t max_samples = 0;
+  int64_t lookback_delta_ms = 0;
+};
+
+struct PushedResult {
+  std::string data_json;  // the API's "data" object: {"resultType":...,"result":...}
+  std::vector<std::string> warnings;
+  promql::QueryStats stats;
+};
+
+// Evaluates queries somewhere else: the viewer pushes them down to its only
+// collector. Implementations must be thread-safe.
+class QueryPushDown {
+ public:
+  virtual ~QueryPushDown() = default;
+  // Whether queries go there now; false: evaluate them locally (e.g. a DNS
+  // name that resolves to several collectors).
+  virtual bool Enabled() = 0;
+  // Runs `q`. `ctx` is cancelled through DELETE /api/v1/admin/queries/<id>.
+  // Errors carry the local engine's codes and messages (InvalidArgument for
+  // bad queries, DeadlineExceeded "query timed out in query execution", ...).
+  virtual absl::StatusOr<PushedResult> Run(const PushedQuery& q, const promql::QueryContext& ctx) = 0;
+};
+
+// Per-query engine limits that override PromApiOptions::engine; 0 keeps the
+// configured value (the collector's gRPC Query passes its caller's limits).
+struct QueryLimits {
+  int64_t max_samples = 0;
+  int64_t lookback_delta_ms = 0;
+};
+
 struct PromApiOptions {
   promql::EngineOptions engine;
   // --query.timeout: default and upper bound of the `timeout` parameter.
@@ -60,6 +101,10 @@ struct PromApiOptions {
   std::function<void(json::JsonWriter&, const std::string& metric, int limit)> metadata;
   // Now, for default query times (tests use a fixed clock).
   std::function<int64_t()> now_ms;
+  // When set and Enabled(), /api/v1/query and /api/v1/query_range are
+  // answered by it (with this API's parsing, limits, queueing, active-query
+  // list and slow log); not owned.
+  QueryPushDown* push_down = nullptr;
 };
 
 // Parses a Prometheus API time: float Unix seconds or RFC 3339.
@@ -93,7 +138,7 @@ class PromApi {
   absl::StatusOr<promql::QueryResult> RunQuery(const std::string& query, int64_t start_ms,
                                                int64_t end_ms, int64_t step_ms,
                                                std::chrono::milliseconds timeout,
-                                               double* queue_seconds = nullptr);
+                                               double* queue_seconds = nullptr, const QueryLimits& limits = {});
 
   struct ActiveQuery {
     uint64_t id;
@@ -109,6 +154,14 @@ class PromApi {
   // Reads `timeout` and `stats`, runs the query and writes the API response.
   void RunAndWrite(httpapi::Request& req, httpapi::Response& resp, int64_t start_ms, int64_t end_ms,
                    int64_t step_ms);
+  // Waits for a slot (the deadline includes the wait), lists the query as
+  // active, runs `eval` and logs the query when slow. Returns eval's status.
+  absl::Status Admit(const std::string& query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                     std::chrono::milliseconds timeout, double* queue_seconds,
+                     const std::function<absl::Status(const promql::QueryContext&, promql::QueryStats*)>& eval);
+  // RunAndWrite through options_.push_down.
+  void PushDownAndWrite(httpapi::Request& req, httpapi::Response& resp, int64_t start_ms, int64_t end_ms,
+                        int64_t step_ms, std::chrono::milliseconds timeout);
   void HandleQuery(httpapi::Request& req, httpapi::Response& resp);
   void HandleQueryRange(httpapi::Request& req, httpapi::Response& resp);
   void HandleSeries(httpapi::Request& req, httpapi::Response& resp);

@@ -289,10 +289,13 @@ grpc::Status GrpcQuery(promapi::PromApi& api, const omniscope::v1::QueryRequest&
   bool range = req.step_ms() > 0;
   int64_t start = range ? req.start_ms() : req.time_ms();
   auto timeout = std::chrono::milliseconds(req.timeout_ms() > 0 ? req.timeout_ms() : 120000);
-  auto result = api.RunQuery(req.query(), start, range ? req.end_ms() : start, range ? req.step_ms() : 0, timeout);
+  promapi::QueryLimits limits{req.max_samples(), req.lookback_delta_ms()};
+  auto result = api.RunQuery(req.query(), start, range ? req.end_ms() : start, range ? req.step_ms() : 0, timeout,
+                             nullptr, limits);
   if (!result.ok()) {
     resp->set_error_type(std::string(httpapi::ErrorTypeName(promapi::QueryErrorType(result.status()))));
     resp->set_error(std::string(common::StatusMessage(result.status())));
+    resp->set_error_code(static_cast<int32_t>(result.status().code()));
     return grpc::Status::OK;
   }
   std::string data;
@@ -303,6 +306,14 @@ grpc::Status GrpcQuery(promapi::PromApi& api, const omniscope::v1::QueryRequest&
   resp->set_result_type(promql::ValueTypeApiName(result->value.type));
   resp->set_data_json(std::move(data));
   for (const auto& warning : result->warnings) resp->add_warnings(warning);
+  const promql::QueryStats& st = result->stats;
+  omniscope::v1::QueryStats* stats = resp->mutable_stats();
+  stats->set_total_samples(st.total_samples);
+  stats->set_peak_samples(st.peak_samples);
+  stats->set_parse_seconds(st.parse_seconds);
+  stats->set_prepare_seconds(st.prepare_seconds);
+  stats->set_eval_seconds(st.eval_seconds);
+  stats->set_total_seconds(st.total_seconds);
   return grpc::Status::OK;
 }
 
