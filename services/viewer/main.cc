@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   flags.String("collector.tls-cert-file", "Client certificate for mTLS to the collectors.",
                &opts.channel.tls_cert_file);
   flags.String("collector.tls-key-file", "Client key for mTLS to the collectors.", &opts.channel.tls_key_file);
+  flags.Bool("query.push-down",
+             "Evaluate instant and range queries on the collector (its gRPC Query) when exactly one --collector is "
+             "given and it resolves to one address; false: always evaluate here over the collectors' data.",
+             &opts.query_push_down);
   query_flags.Register(flags);
   if (int code = omni::common::ParseDaemonCommandLine(flags, argc, argv, kVersion); code >= 0) return code;
   if (opts.collectors.empty()) {

@@ -28,7 +28,17 @@ absl::Status Viewer::Start() {
   metrics_.AddGaugeFunc("omniscope_viewer_collector_shards", "Collector shards the viewer queries.",
                         [p] { return static_cast<double>(p->Shards().size()); });
 
-  api_ = std::make_unique<promapi::PromApi>(storage_.get(), options_.query);
+  promapi::PromApiOptions query_options = options_.query;
+  if (options_.query_push_down) {
+    push_down_ = std::make_unique<rpc::CollectorQueryPushDown>(pool_.get(), options_.collectors.size());
+    query_options.push_down = push_down_.get();
+    rpc::CollectorQueryPushDown* pd = push_down_.get();
+    metrics_.AddCounterFunc("omniscope_viewer_query_push_downs_total",
+                            "Queries sent whole to the single collector's gRPC Query (--query.push-down).",
+                            [pd] { return static_cast<double>(pd->queries()); });
+  }
+  OMNI_LOG(kInfo, "query").Msg("Query push-down").Kv("enabled", push_down_ != nullptr && push_down_->Enabled());
+  api_ = std::make_unique<promapi::PromApi>(storage_.get(), std::move(query_options));
   api_->Register(router_);
   router_.Handle({"GET", "HEAD"}, "/-/healthy", [](httpapi::Request&, httpapi::Response& resp) {
     resp.Send(200, "text/plain; charset=utf-8", "OmniScope Viewer is Healthy.\n");

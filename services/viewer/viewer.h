@@ -1,7 +1,8 @@
 // The viewer daemon (the Grafana part). This stage serves the Prometheus
 // query API over every collector shard (PromQL evaluated here over
-// rpc::RemoteStorage), plus /metrics, /-/healthy and /-/ready. Dashboards and
-// the web UI build on it.
+// rpc::RemoteStorage, or, with a single collector, pushed down to that
+// collector's gRPC Query), plus /metrics, /-/healthy and /-/ready. Dashboards
+// and the web UI build on it.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "libs/httpapi/http_server.h"
 #include "libs/promapi/promapi.h"
+#include "libs/rpc/query_push_down.h"
 #include "libs/rpc/remote_storage.h"
 #include "libs/selfmetrics/selfmetrics.h"
 
@@ -24,6 +26,9 @@ struct ViewerOptions {
   std::vector<std::string> collectors;
   rpc::ChannelOptions channel;
   promapi::PromApiOptions query;
+  // With a single collector, send whole queries to its gRPC Query (same
+  // answers, without streaming the selected series here).
+  bool query_push_down = true;
 };
 
 class Viewer {
@@ -38,6 +43,7 @@ class Viewer {
   selfmetrics::Registry metrics_;
   std::unique_ptr<rpc::CollectorPool> pool_;
   std::unique_ptr<rpc::RemoteStorage> storage_;
+  std::unique_ptr<rpc::CollectorQueryPushDown> push_down_;
   std::unique_ptr<promapi::PromApi> api_;
   httpapi::Router router_;
   std::unique_ptr<httpapi::HttpServer> http_;

@@ -1,8 +1,11 @@
 // Issue acceptance: a viewer over 3 collector shards (series split by a hash
 // of their labels) answers every query exactly as a viewer over one
-// collector holding all the data.
+// collector holding all the data (which pushes its queries down to that
+// collector), and a viewer over one collector answers exactly as the
+// collector itself, with and without push-down, errors included.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,8 +51,9 @@ struct Viewer {
   std::string http;
 };
 
-Viewer StartViewer(const std::vector<Collector*>& shards) {
+Viewer StartViewer(const std::vector<Collector*>& shards, const std::vector<std::string>& extra_args = {}) {
   std::vector<std::string> args = {"--web.listen-address=127.0.0.1:0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   for (auto* s : shards) args.push_back("--collector=" + s->grpc);
   Viewer v;
   v.daemon = std::make_unique<Daemon>(BinaryPath("omniscope-viewer"), args);
@@ -123,6 +127,32 @@ uint64_t SeriesHash(const omniscope::v1::TimeSeries& ts) {
   return model::Labels::FromUnsorted(ls).Hash();
 }
 
+// The queries both tests compare; each returns data.
+const std::vector<std::string>& Queries() {
+  static const auto* q = new std::vector<std::string>{
+      "http_requests_total",
+      "sum by (job) (rate(http_requests_total[5m]))",
+      "sum(rate(http_requests_total{code=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))",
+      "topk(3, rate(http_requests_total[1m]))",
+      "histogram_quantile(0.9, sum by (le, job) (rate(latency_seconds_bucket[5m])))",
+      "avg_over_time(temperature_celsius[10m])",
+      "max by (instance) (temperature_celsius) - min by (instance) (temperature_celsius)",
+      "count by (__name__) ({__name__=~\".+\"})",
+      "increase(http_requests_total{job=\"job1\"}[1h])",
+      "absent(nonexistent_metric)",
+      "rate(http_requests_total[5m]) >= on(job, instance, code) group_left rate(http_requests_total[1m])",
+      "label_replace(temperature_celsius, \"host\", \"$1\", \"instance\", \"(.*):.*\")",
+  };
+  return *q;
+}
+
+// The value of a counter in a /metrics exposition, or -1 when absent.
+double MetricValue(const std::string& exposition, const std::string& name) {
+  size_t pos = exposition.find("\n" + name + " ");
+  if (pos == std::string::npos) return -1;
+  return std::strtod(exposition.c_str() + pos + name.size() + 2, nullptr);
+}
+
 TEST_CASE("viewer over 3 shards answers exactly as one collector with all data", "[e2e][viewer]") {
   auto all = StartCollector();
   std::vector<std::unique_ptr<Collector>> shards;
@@ -142,20 +172,7 @@ TEST_CASE("viewer over 3 shards answers exactly as one collector with all data",
 
   const int64_t end_s = (kStartMs + (kSteps - 1) * 15000LL) / 1000;
   const int64_t start_s = kStartMs / 1000;
-  const std::vector<std::string> queries = {
-      "http_requests_total",
-      "sum by (job) (rate(http_requests_total[5m]))",
-      "sum(rate(http_requests_total{code=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))",
-      "topk(3, rate(http_requests_total[1m]))",
-      "histogram_quantile(0.9, sum by (le, job) (rate(latency_seconds_bucket[5m])))",
-      "avg_over_time(temperature_celsius[10m])",
-      "max by (instance) (temperature_celsius) - min by (instance) (temperature_celsius)",
-      "count by (__name__) ({__name__=~\".+\"})",
-      "increase(http_requests_total{job=\"job1\"}[1h])",
-      "absent(nonexistent_metric)",
-      "rate(http_requests_total[5m]) >= on(job, instance, code) group_left rate(http_requests_total[1m])",
-      "label_replace(temperature_celsius, \"host\", \"$1\", \"instance\", \"(.*):.*\")",
-  };
+  const std::vector<std::string>& queries = Queries();
   int compared = 0;
   for (const auto& q : queries) {
     std::string qe = UrlEncode(q);
@@ -184,6 +201,110 @@ TEST_CASE("viewer over 3 shards answers exactly as one collector with all data",
     ++compared;
   }
   REQUIRE(compared == static_cast<int>(queries.size()) * 2 + 3);
+  // The single-collector viewer pushed its queries down; the sharded one cannot.
+  CHECK(MetricValue(HttpGet("http://" + single.http + "/metrics").body, "omniscope_viewer_query_push_downs_total") >=
+        static_cast<double>(queries.size()) * 2);
+  CHECK(MetricValue(HttpGet("http://" + sharded.http + "/metrics").body, "omniscope_viewer_query_push_downs_total") ==
+        0);
+}
+
+TEST_CASE("viewer over one collector answers as the collector, with and without push-down", "[e2e][viewer]") {
+  auto collector = StartCollector();
+  Write(*collector, MakeData());
+  Viewer pushed = StartViewer({collector.get()});
+  Viewer local = StartViewer({collector.get()}, {"--query.push-down=false"});
+
+  const std::string end_s = std::to_string((kStartMs + (kSteps - 1) * 15000LL) / 1000);
+  const std::string start_s = std::to_string(kStartMs / 1000);
+  const std::string range = "&start=" + start_s + "&end=" + end_s + "&step=60";
+  std::vector<std::string> paths;
+  for (const auto& q : Queries()) {
+    paths.push_back("/api/v1/query?query=" + UrlEncode(q) + "&time=" + end_s);
+    paths.push_back("/api/v1/query_range?query=" + UrlEncode(q) + range);
+  }
+  // Errors: parse errors with positions (instant and range texts differ),
+  // a range vector in a range query, evaluation errors, a timeout.
+  for (const std::string q : {"sum(rate(x[5m])", "foo{", "1 +", "http_requests_total[5m]",
+                              "http_requests_total + on(job) temperature_celsius",
+                              "label_replace(temperature_celsius, \"job\", \"x\", \"instance\", \".*\")",
+                              "topk(scalar(count(nonexistent)), http_requests_total)"}) {
+    paths.push_back("/api/v1/query?query=" + UrlEncode(q) + "&time=" + end_s);
+    paths.push_back("/api/v1/query_range?query=" + UrlEncode(q) + range);
+  }
+  paths.push_back("/api/v1/query?query=http_requests_total&time=" + end_s + "&timeout=0");
+  paths.push_back("/api/v1/query_range?query=http_requests_total" + range + "&timeout=0");
+  paths.push_back("/api/v1/query_range?query=http_requests_total&start=10&end=5&step=1");
+  int errors = 0;
+  for (const std::string& path : paths) {
+    HttpResponse c = HttpGet("http://" + collector->http + path);
+    HttpResponse p = HttpGet("http://" + pushed.http + path);
+    HttpResponse l = HttpGet("http://" + local.http + path);
+    INFO("path: " << path << "\ncollector: " << c.body.substr(0, 300) << "\npushed:    " << p.body.substr(0, 300)
+                  << "\nlocal:     " << l.body.substr(0, 300));
+    REQUIRE(c.status != 0);
+    CHECK(p.status == c.status);
+    CHECK(p.body == c.body);
+    CHECK(l.status == c.status);
+    CHECK(l.body == c.body);
+    errors += c.status != 200;
+  }
+  CHECK(errors == 16);  // every error case above (the instant range selector is no error)
+
+  {  // stats=all has the same shape and sample counts on both paths.
+    const std::string path = "/api/v1/query_range?query=" + UrlEncode("sum(rate(http_requests_total[5m]))") +
+                             range + "&stats=all";
+    auto p = json::Parse(HttpGet("http://" + pushed.http + path).body);
+    auto l = json::Parse(HttpGet("http://" + local.http + path).body);
+    REQUIRE(p.ok());
+    REQUIRE(l.ok());
+    const json::JsonValue* ps = p->Find("data")->Find("stats");
+    const json::JsonValue* ls = l->Find("data")->Find("stats");
+    REQUIRE(ps != nullptr);
+    REQUIRE(ls != nullptr);
+    std::vector<std::string> pkeys, lkeys;
+    for (const auto& [k, v] : ps->Find("timings")->AsObject()) pkeys.push_back(k);
+    for (const auto& [k, v] : ls->Find("timings")->AsObject()) lkeys.push_back(k);
+    CHECK(pkeys == lkeys);
+    CHECK(ps->Find("samples")->Serialize() == ls->Find("samples")->Serialize());
+    CHECK(ps->Find("samples")->GetInt("totalQueryableSamples") > 0);
+  }
+
+  const double pushed_count =
+      MetricValue(HttpGet("http://" + pushed.http + "/metrics").body, "omniscope_viewer_query_push_downs_total");
+  CHECK(pushed_count >= static_cast<double>(Queries().size()) * 2);
+  CHECK(MetricValue(HttpGet("http://" + local.http + "/metrics").body, "omniscope_viewer_query_push_downs_total") ==
+        -1);
+}
+
+TEST_CASE("a pushed-down query uses the viewer's --query.* limits", "[e2e][viewer]") {
+  auto collector = StartCollector();  // default limits: 50M samples, 5m lookback
+  Write(*collector, MakeData());
+  const std::vector<std::string> limits = {"--query.max-samples=500", "--query.lookback-delta=1m"};
+  Viewer pushed = StartViewer({collector.get()}, limits);
+  std::vector<std::string> local_args = limits;
+  local_args.push_back("--query.push-down=false");
+  Viewer local = StartViewer({collector.get()}, local_args);
+
+  // 3 minutes after the last sample: empty with a 1m lookback, data with 5m.
+  const std::string after = std::to_string((kStartMs + (kSteps - 1) * 15000LL) / 1000 + 180);
+  const std::string lookback = "/api/v1/query?query=temperature_celsius&time=" + after;
+  // More than 500 samples in memory at once.
+  const std::string too_many = "/api/v1/query?query=" + UrlEncode("http_requests_total[30m]") + "&time=" + after;
+  for (const std::string& path : {lookback, too_many}) {
+    HttpResponse c = HttpGet("http://" + collector->http + path);
+    HttpResponse p = HttpGet("http://" + pushed.http + path);
+    HttpResponse l = HttpGet("http://" + local.http + path);
+    INFO("path: " << path << "\ncollector: " << c.body.substr(0, 200) << "\npushed: " << p.body.substr(0, 300)
+                  << "\nlocal: " << l.body.substr(0, 300));
+    CHECK(p.status == l.status);
+    CHECK(p.body == l.body);
+    CHECK(c.body != p.body);  // the viewer's limits made the difference
+  }
+  CHECK(HttpGet("http://" + pushed.http + lookback).body.find("\"result\":[]") != std::string::npos);
+  HttpResponse tm = HttpGet("http://" + pushed.http + too_many);
+  CHECK(tm.status == 422);
+  CHECK(tm.body.find("query processing would load too many samples into memory in query execution") !=
+        std::string::npos);
 }
 
 }  // namespace
