@@ -11,7 +11,7 @@ loaded with promtool and omniscopectl; each query runs over the 2 h at a 15 s
 step (481 points per series), REPS times after one warm-up; medians are
 printed. Every daemon listens on 127.0.0.1 ports picked by the OS.
 """
-import argparse, os, random, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
 
 QUERIES = ['sum by (job) (rate(reqs_total[5m]))', 'topk(5, max_over_time(temp[10m]))',
@@ -123,6 +123,7 @@ def main():
             p.send_signal(signal.SIGTERM)
         for p in procs:
             p.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == '__main__':
