@@ -226,9 +226,11 @@ class Evaluator {
   // [mint, maxt] (stale markers dropped when `drop_stale`) and calls
   // fn(labels, points) for each, in label order. `points` is reused between
   // calls, so memory is bounded by the largest series, not the whole set.
+  // `last_only`: only the newest sample <= maxt is used (the storage may
+  // then return just that one).
   template <typename Fn>
   void ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int64_t range_ms, bool drop_stale,
-                       Fn&& fn);
+                       bool last_only, Fn&& fn);
 
   Val ScalarVal(double v) {
     Val r;
@@ -260,7 +262,7 @@ class Evaluator {
 
 template <typename Fn>
 void Evaluator::ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int64_t range_ms,
-                                bool drop_stale, Fn&& fn) {
+                                bool drop_stale, bool last_only, Fn&& fn) {
   auto t0 = std::chrono::steady_clock::now();
   storage::SelectHints hints;
   hints.start = mint;
@@ -268,6 +270,7 @@ void Evaluator::ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int6
   hints.step_ms = num_steps_ > 1 ? interval_ : 0;
   hints.range_ms = range_ms;
   hints.func = std::string(func_hint_);
+  hints.last_sample_only = last_only;
   auto set = querier_->Select(/*sorted=*/true, hints, vs.matchers);
   std::vector<Point> pts;
   size_t n = 0;
@@ -298,9 +301,10 @@ Val Evaluator::EvalVectorSelector(const Expr& e, bool keep_timestamps) {
   int64_t ref_max = (has_at ? at : end_) - e.offset_ms;
   Matrix out;
   int64_t loaded = 0;
-  // Series are streamed: only the points at the steps are kept.
+  // Series are streamed: only the points at the steps are kept. With a
+  // single reference time (one step, or `@`) only the newest sample counts.
   ForEachSelected(e, ref_min - opts_.lookback_delta_ms, ref_max, 0, /*drop_stale=*/false,
-                  [&](const Labels& labels, const std::vector<Point>& pts) {
+                  /*last_only=*/num_steps_ == 1 || has_at, [&](const Labels& labels, const std::vector<Point>& pts) {
     Series s;
     size_t hi = 0;  // first index with t > ref
     auto [step_begin, step_end] =
@@ -363,7 +367,7 @@ RangeArg Evaluator::ForEachRangeSeries(const Expr& arg, Fn&& fn) {
     r.selector = &vs;
     int64_t ref_min = (r.has_at ? r.at_ms : start_) - vs.offset_ms;
     int64_t ref_max = (r.has_at ? r.at_ms : end_) - vs.offset_ms;
-    ForEachSelected(vs, ref_min - e.range_ms, ref_max, e.range_ms, /*drop_stale=*/true,
+    ForEachSelected(vs, ref_min - e.range_ms, ref_max, e.range_ms, /*drop_stale=*/true, /*last_only=*/false,
                     [&](const Labels& l, const std::vector<Point>& pts) { fn(r, l, pts); });
     return r;
   }
@@ -707,22 +711,35 @@ Val Evaluator::EvalAggregate(const Expr& e) {
     }
     return b.Build();
   };
-  // Group index per input series (count_values regroups per value).
+  // True when `group` equals group_labels(metric), without building the latter.
+  auto same_group = [&](const Labels& group, const Labels& metric) {
+    size_t j = 0;
+    for (const auto& l : metric) {
+      bool listed = std::find(grouping.begin(), grouping.end(), l.name) != grouping.end();
+      if (e.without ? (listed || l.name == model::kMetricName) : !listed) continue;
+      if (j >= group.size() || group[j] != l) return false;
+      ++j;
+    }
+    return j == group.size();
+  };
+  // Group index per input series (count_values regroups per value). The
+  // group's label set is only built for the first series of each group.
   std::vector<Group> groups;
   std::unordered_multimap<uint64_t, size_t> group_by_hash;
-  auto group_for = [&](Labels gl) -> size_t {
-    uint64_t h = gl.Hash();
+  auto group_for = [&](const Labels& metric) -> size_t {
+    // Hash of group_labels(metric), computed on the series' own labels.
+    uint64_t h = e.without ? metric.HashWithoutLabels(grouping) : metric.HashForLabels(grouping);
     auto range = group_by_hash.equal_range(h);
     for (auto it = range.first; it != range.second; ++it) {
-      if (groups[it->second].labels == gl) return it->second;
+      if (same_group(groups[it->second].labels, metric)) return it->second;
     }
-    groups.push_back(Group{std::move(gl)});
+    groups.push_back(Group{group_labels(metric)});
     group_by_hash.emplace(h, groups.size() - 1);
     return groups.size() - 1;
   };
   std::vector<size_t> series_group(v.m.size());
   if (op != AggOp::kCountValues) {
-    for (size_t i = 0; i < v.m.size(); i++) series_group[i] = group_for(group_labels(v.m[i].metric));
+    for (size_t i = 0; i < v.m.size(); i++) series_group[i] = group_for(v.m[i].metric);
   }
   std::unordered_map<std::string, size_t> cv_cache;  // count_values: "series\xffvalue" -> group
 
@@ -757,7 +774,7 @@ Val Evaluator::EvalAggregate(const Expr& e) {
         if (it == cv_cache.end()) {
           model::LabelsBuilder b(v.m[si].metric);
           b.Set(value_label, vs);
-          gi = group_for(group_labels(b.Build()));
+          gi = group_for(b.Build());
           cv_cache.emplace(std::move(key), gi);
         } else {
           gi = it->second;

@@ -116,6 +116,9 @@ struct SelectHints {
   std::string func;                          // surrounding function, e.g. "rate"
   int64_t range_ms = 0;                      // range of a range selector
   bool series_only = false;                  // only labels are needed (/api/v1/series)
+  // Only the newest sample in [start, end] of each series is needed (an
+  // instant vector selector evaluated at one time); storages may return more.
+  bool last_sample_only = false;
 };
 
 // Reads a fixed time range. Thread-compatible.

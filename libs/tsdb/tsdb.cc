@@ -203,6 +203,13 @@ void AtomicMin(std::atomic<int64_t>* a, int64_t v) {
   }
 }
 
+// What a query reads of each series.
+enum class LoadMode {
+  kSamples,     // every sample in range
+  kLabelsOnly,  // labels only (series in range)
+  kLastSample,  // only the newest sample in range
+};
+
 // Samples of one series read for a query, already merged and filtered.
 struct LoadedSeries {
   model::Labels labels;
@@ -224,6 +231,7 @@ struct ReadContext {
   RocksDbTsdb* db;
   const rocksdb::Snapshot* snapshot = nullptr;
   std::unique_ptr<rocksdb::Iterator> it;
+  std::string head_bytes;  // scratch copy of a head chunk (reused between series)
   ~ReadContext();
 };
 
@@ -280,7 +288,7 @@ class RocksDbTsdb final : public Tsdb {
   std::vector<uint64_t> SortByLabels(const Postings& refs, Timestamp mint, Timestamp maxt);
   // Reads the samples of `ref` in [mint, maxt] (head + persisted, minus
   // tombstones). False when the series is gone or has no samples in range.
-  bool LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, bool labels_only,
+  bool LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, LoadMode mode,
                   LoadedSeries* out, absl::Status* status);
   absl::StatusOr<std::vector<std::string>> LabelValuesFor(const std::string& name,
                                                           const std::vector<model::Matcher>& matchers);
@@ -462,13 +470,13 @@ class LoadedSeriesView final : public storage::Series {
 class LazySeriesSet final : public storage::SeriesSet {
  public:
   LazySeriesSet(std::shared_ptr<ReadContext> ctx, std::vector<uint64_t> refs, Timestamp mint,
-                Timestamp maxt, bool labels_only)
-      : ctx_(std::move(ctx)), refs_(std::move(refs)), mint_(mint), maxt_(maxt), labels_only_(labels_only) {}
+                Timestamp maxt, LoadMode mode)
+      : ctx_(std::move(ctx)), refs_(std::move(refs)), mint_(mint), maxt_(maxt), mode_(mode) {}
 
   bool Next() override {
     while (pos_ < refs_.size()) {
       uint64_t ref = refs_[pos_++];
-      if (ctx_->db->LoadSeries(ctx_.get(), ref, mint_, maxt_, labels_only_, &cur_.data, &status_)) return true;
+      if (ctx_->db->LoadSeries(ctx_.get(), ref, mint_, maxt_, mode_, &cur_.data, &status_)) return true;
       if (!status_.ok()) return false;
     }
     return false;
@@ -481,7 +489,7 @@ class LazySeriesSet final : public storage::SeriesSet {
   std::vector<uint64_t> refs_;
   size_t pos_ = 0;
   Timestamp mint_ = 0, maxt_ = 0;
-  bool labels_only_ = false;
+  LoadMode mode_ = LoadMode::kSamples;
   LoadedSeriesView cur_;
   absl::Status status_;
 };
@@ -500,13 +508,13 @@ class TsdbQuerier final : public storage::Querier {
     auto refs = db_->SelectRefs(matchers);
     if (!refs.ok()) return storage::NewErrorSeriesSet(refs.status());
     Timestamp mint = mint_, maxt = maxt_;
-    if (!sorted) {
-      return std::make_unique<LazySeriesSet>(ctx_, std::move(*refs), mint, maxt, hints.series_only);
-    }
+    LoadMode mode = hints.series_only        ? LoadMode::kLabelsOnly
+                    : hints.last_sample_only ? LoadMode::kLastSample
+                                             : LoadMode::kSamples;
+    if (!sorted) return std::make_unique<LazySeriesSet>(ctx_, std::move(*refs), mint, maxt, mode);
     // Refs are in creation order: sort by labels first (metadata only, on
     // interned ids), then load samples lazily one series per Next.
-    return std::make_unique<LazySeriesSet>(ctx_, db_->SortByLabels(*refs, mint, maxt), mint, maxt,
-                                           hints.series_only);
+    return std::make_unique<LazySeriesSet>(ctx_, db_->SortByLabels(*refs, mint, maxt), mint, maxt, mode);
   }
 
   absl::StatusOr<std::vector<std::string>> LabelValues(
@@ -1050,10 +1058,17 @@ std::vector<uint64_t> RocksDbTsdb::SortByLabels(const Postings& refs, Timestamp 
   return out;
 }
 
-bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, bool labels_only,
+bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, LoadMode mode,
                              LoadedSeries* out, absl::Status* status) {
-  std::string head_bytes;
+  std::string& head_bytes = ctx->head_bytes;
+  head_bytes.clear();
   int64_t first_bucket, last_bucket, min_time, max_time;
+  out->samples.clear();
+  // kLastSample: the head chunk holds the newest samples, so when it starts at
+  // or before maxt the answer is in it and persisted chunks are not read.
+  bool head_has_last = false;
+  std::vector<Interval> tomb;
+  if (mode == LoadMode::kLastSample) tomb = TombstonesOf(ref);
   {
     RefStripe& rs = ref_stripe(ref);
     std::shared_lock lock(rs.mu);
@@ -1065,14 +1080,28 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     max_time = s->max_time;
     first_bucket = s->first_bucket;
     last_bucket = s->last_bucket;
-    if (!labels_only && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
-      head_bytes.assign(s->head.bytes());
+    if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
+      head_has_last = mode == LoadMode::kLastSample && tomb.empty();
+      if (head_has_last && s->head.last_time() <= maxt) {
+        out->samples.push_back({s->head.last_time(), s->head.last_value()});
+      } else {
+        head_bytes.assign(s->head.bytes());
+      }
     }
   }
-  out->samples.clear();
   if (max_time == model::kMinTime || max_time < mint || min_time > maxt) return false;
-  if (labels_only) return true;
-  std::vector<Interval> tomb = TombstonesOf(ref);
+  if (mode == LoadMode::kLabelsOnly) return true;
+  if (head_has_last) {
+    if (!out->samples.empty()) return true;
+    // The newest head sample is after maxt: decode up to maxt.
+    XorIterator xi(head_bytes);
+    model::Sample last{model::kMinTime, 0};
+    while (xi.Next() && xi.At().t <= maxt) last = xi.At();
+    if (last.t < mint) return false;
+    out->samples.push_back(last);
+    return true;
+  }
+  if (mode != LoadMode::kLastSample) tomb = TombstonesOf(ref);
   auto keep = [&](const model::Sample& smp) {
     return smp.t >= mint && smp.t <= maxt && (tomb.empty() || !internal::IntervalsContain(tomb, smp.t));
   };

@@ -145,6 +145,59 @@ TEST_CASE("Tsdb sorted Select orders series as Labels::Compare", "[unit][tsdb]")
   REQUIRE(db->Close().ok());
 }
 
+TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range", "[unit][tsdb]") {
+  TempDir dir;
+  TsdbOptions opts = TestOptions(dir.path());
+  opts.max_samples_per_chunk = 10;  // several persisted chunks per series
+  auto db = MustOpen(opts);
+  Labels a = Labels::FromPairs({{"__name__", "m"}, {"s", "a"}});
+  Labels b = Labels::FromPairs({{"__name__", "m"}, {"s", "b"}});
+  Labels c = Labels::FromPairs({{"__name__", "m"}, {"s", "c"}});
+  for (int i = 0; i < 35; ++i) {
+    auto app = db->NewAppender();
+    REQUIRE(app->Append(0, a, 1000 * i, i).ok());
+    if (i % 3 == 0) REQUIRE(app->Append(0, b, 1000 * i + 500, 100 + i).ok());
+    if (i < 12) REQUIRE(app->Append(0, c, 1000 * i, 200 + i).ok());
+    REQUIRE(app->Commit().ok());
+  }
+  REQUIRE(db->DeleteSeries({Matcher::Equal("s", "b")}, 30000, 40000).ok());
+  auto check = [&](int64_t mint, int64_t maxt) {
+    INFO("range [" << mint << ", " << maxt << "]");
+    auto full = Query(*db, {Matcher::Equal("__name__", "m")}, mint, maxt);
+    auto q = db->NewQuerier(mint, maxt);
+    REQUIRE(q.ok());
+    storage::SelectHints hints;
+    hints.start = mint;
+    hints.end = maxt;
+    hints.last_sample_only = true;
+    auto set = (*q)->Select(true, hints, {Matcher::Equal("__name__", "m")});
+    size_t n = 0;
+    while (set->Next()) {
+      REQUIRE(n < full.size());
+      CHECK(set->At().labels() == full[n].labels);
+      std::vector<Sample> got;
+      auto it = set->At().Iterator();
+      while (it->Next()) got.push_back(it->At());
+      REQUIRE_FALSE(got.empty());
+      // The newest sample in range is the last one returned.
+      CHECK(got.back().t == full[n].samples.back().t);
+      CHECK(got.back().v == full[n].samples.back().v);
+      ++n;
+    }
+    REQUIRE(set->status().ok());
+    CHECK(n == full.size());
+  };
+  for (int64_t maxt : {0, 500, 9000, 11999, 20500, 29999, 33000, 34000, 50000}) {
+    check(maxt - 5000, maxt);
+    check(maxt - 500, maxt);
+  }
+  // After a reopen every sample lives in persisted chunks.
+  REQUIRE(db->Close().ok());
+  db = MustOpen(opts);
+  for (int64_t maxt : {500, 20500, 34000}) check(maxt - 5000, maxt);
+  REQUIRE(db->Close().ok());
+}
+
 TEST_CASE("Tsdb matcher selection uses =, !=, =~, !~", "[unit][tsdb][index]") {
   TempDir dir;
   auto db = MustOpen(TestOptions(dir.path()));

@@ -70,6 +70,8 @@ class MemQuerier : public storage::Querier {
       auto hi = std::upper_bound(d->samples.begin(), d->samples.end(), maxt,
                                  [](model::Timestamp x, const model::Sample& s) { return x < s.t; });
       if (lo >= hi && !hints.series_only) continue;
+      // Honour the hint like the TSDB does, so engine tests exercise it.
+      if (hints.last_sample_only && lo < hi) lo = hi - 1;
       out.push_back(std::make_unique<MemSeries>(d, static_cast<size_t>(lo - d->samples.begin()),
                                                 static_cast<size_t>(hi - d->samples.begin())));
     }
