@@ -194,7 +194,7 @@ bool Response::SendRaw(std::string_view bytes) {
   return !client_gone_;
 }
 
-void Response::SendHeaders(std::string_view extra) {
+void Response::SendHeaders(std::string_view extra, std::string_view body) {
   std::string head = absl::StrCat("HTTP/1.1 ", status_, " ", std::string(StatusText(status_)), "\r\n");
   bool has_type = false;
   for (const auto& [k, v] : headers_) {
@@ -205,6 +205,7 @@ void Response::SendHeaders(std::string_view extra) {
   if (!has_type) head.append("Content-Type: text/plain; charset=utf-8\r\n");
   head.append(extra.data(), extra.size());
   head.append("\r\n");
+  head.append(body.data(), body.size());
   headers_sent_ = true;
   SendRaw(head);
 }
@@ -272,8 +273,14 @@ void Response::Finish() {
   }
   bool no_body = status_ == 204 || status_ == 304 || (status_ >= 100 && status_ < 200);
   if (!no_body) absl::StrAppend(&extra, "Content-Length: ", payload.size(), "\r\n");
+  constexpr size_t kCoalesceBytes = 64 << 10;  // larger bodies are not copied behind the headers
+  bool send_body = !wire_.head_only && !no_body;
+  if (send_body && payload.size() <= kCoalesceBytes) {
+    SendHeaders(extra, payload);
+    return;
+  }
   SendHeaders(extra);
-  if (!wire_.head_only && !no_body) SendRaw(payload);
+  if (send_body) SendRaw(payload);
 }
 
 }  // namespace omni::httpapi

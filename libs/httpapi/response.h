@@ -79,7 +79,9 @@ class Response {
   bool headers_sent() const { return headers_sent_; }
 
  private:
-  void SendHeaders(std::string_view extra);
+  // Sends the status line and headers (plus `extra` header lines), followed
+  // in the same write by `body` (small bodies: one segment, one syscall).
+  void SendHeaders(std::string_view extra, std::string_view body = {});
   void SendChunk(std::string_view data);
   bool SendRaw(std::string_view bytes);
 
