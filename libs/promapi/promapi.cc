@@ -550,15 +550,26 @@ void PromApi::HandleSeries(Request& req, Response& resp) {
   hints.end = mr.end;
   hints.func = "series";
   hints.series_only = true;
-  std::set<model::Labels> series;
+  // One selector's sorted Select is already the answer; several are merged
+  // (sorted, without duplicates) through a set.
+  std::vector<model::Labels> series;
+  std::set<model::Labels> merged;
   for (const auto& matchers : mr.match_sets) {
     auto set = mr.querier->Select(true, hints, matchers);
-    while (set->Next()) series.insert(set->At().labels());
+    while (set->Next()) {
+      if (mr.match_sets.size() == 1) {
+        // Sorted: a storage that merges replicas could repeat a series only adjacently.
+        if (series.empty() || !(series.back() == set->At().labels())) series.push_back(set->At().labels());
+      } else {
+        merged.insert(set->At().labels());
+      }
+    }
     if (!set->status().ok()) return WriteApiError(resp, ErrorType::kExecution, common::StatusMessage(set->status()));
   }
   httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) {
     w.BeginArray();
     for (const auto& l : series) WriteLabels(w, l);
+    for (const auto& l : merged) WriteLabels(w, l);
     w.EndArray();
   });
 }
