@@ -31,7 +31,14 @@ model::Labels DropMetricName(const model::Labels& l) {
   return model::Labels::FromSortedUnchecked(std::move(out));
 }
 
+size_t OutputBuilder::AddDistinct(model::Labels labels) {
+  out_.push_back(Series{std::move(labels), {}});
+  unsorted_.push_back(false);
+  return out_.size() - 1;
+}
+
 size_t OutputBuilder::Intern(model::Labels labels) {
+  for (; hashed_ < out_.size(); ++hashed_) by_hash_.emplace(out_[hashed_].metric.Hash(), hashed_);
   uint64_t h = labels.Hash();
   auto range = by_hash_.equal_range(h);
   for (auto it = range.first; it != range.second; ++it) {
@@ -41,6 +48,7 @@ size_t OutputBuilder::Intern(model::Labels labels) {
   out_.push_back(Series{std::move(labels), {}});
   unsorted_.push_back(false);
   by_hash_.emplace(h, idx);
+  hashed_ = out_.size();
   return idx;
 }
 
@@ -1175,6 +1183,8 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
   bool counter_fn = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
   std::vector<uint32_t> resets;  // resets[k]: number of k' <= k with v[k'] < v[k'-1]
   size_t i = 0;
+  std::string first_name;
+  bool have_first_name = false, distinct_so_far = true;
   // Each series is reduced to its output points as it arrives.
   ForEachRangeSeries(*e.args[matrix_arg], [&](const RangeArg& r, const Labels& labels,
                                                  const std::vector<Point>& pts) {
@@ -1207,7 +1217,15 @@ Val Evaluator::EvalRangeFunction(const Expr& e, int matrix_arg) {
         continue;
       }
       if (idx == SIZE_MAX) {
-        idx = out.Intern(fn == RangeFn::kLast ? labels : internal::DropMetricName(labels));
+        // Input series are distinct, and stay so without __name__ while they
+        // all share one metric name: no hashing needed then.
+        std::string_view name = labels.MetricName();
+        if (!have_first_name) first_name = name;
+        have_first_name = true;
+        bool distinct = fn == RangeFn::kLast || (distinct_so_far && name == first_name);
+        distinct_so_far = distinct;
+        idx = distinct ? out.AddDistinct(fn == RangeFn::kLast ? labels : internal::DropMetricName(labels))
+                       : out.Intern(fn == RangeFn::kLast ? labels : internal::DropMetricName(labels));
       }
       out.Add(idx, ts, v);
     }

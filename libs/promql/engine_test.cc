@@ -37,6 +37,29 @@ TEST_CASE("engine evaluates selectors, rate and aggregations", "[promql][engine]
   CHECK(m->value.matrix[0].points.size() == 11);
 }
 
+TEST_CASE("engine range functions detect label sets that collide without __name__", "[promql][engine]") {
+  testing::MemStorage st;
+  for (int i = 0; i <= 10; i++) {
+    st.Add(Labels::FromPairs({{"__name__", "a_total"}, {"job", "x"}}), i * 60000, i * 1.0);
+    st.Add(Labels::FromPairs({{"__name__", "a_total"}, {"job", "y"}}), i * 60000, i * 2.0);
+    st.Add(Labels::FromPairs({{"__name__", "b_total"}, {"job", "y"}}), i * 60000, i * 3.0);
+    st.Add(Labels::FromPairs({{"__name__", "c_total"}, {"job", "z"}}), i * 60000, i * 4.0);
+  }
+  Engine engine;
+  QueryContext ctx;
+  // a_total{job="y"} and b_total{job="y"} both become {job="y"}.
+  auto r = engine.InstantQuery(st, "rate({__name__=~\"a_total|b_total\"}[5m])", 600000, ctx);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == "vector cannot contain metrics with the same labelset");
+  // Different names whose other labels differ are fine; last_over_time keeps names.
+  auto ok = engine.InstantQuery(st, "rate({__name__=~\"a_total|c_total\"}[5m])", 600000, ctx);
+  REQUIRE(ok.ok());
+  CHECK(ok->value.vector.size() == 3);
+  auto last = engine.InstantQuery(st, "last_over_time({job=\"y\"}[5m])", 600000, ctx);
+  REQUIRE(last.ok());
+  CHECK(last->value.vector.size() == 2);
+}
+
 TEST_CASE("engine staleness, lookback and limits", "[promql][engine]") {
   testing::MemStorage st;
   Labels l = Labels::FromPairs({{"__name__", "x"}});

@@ -37,7 +37,11 @@ model::Labels DropMetricName(const model::Labels& l);
 // set at the same timestamp ("vector cannot contain metrics with the same labelset").
 class OutputBuilder {
  public:
+  // The index of the output series `labels`, created when new.
   size_t Intern(model::Labels labels);
+  // Creates an output series the caller knows differs from every series
+  // added so far (no hashing; series are hashed only if Intern is called later).
+  size_t AddDistinct(model::Labels labels);
   void Add(size_t idx, int64_t t, double v) {
     auto& p = out_[idx].points;
     if (!p.empty() && p.back().t >= t) {
@@ -53,7 +57,8 @@ class OutputBuilder {
  private:
   Matrix out_;
   std::vector<bool> unsorted_;
-  std::unordered_multimap<uint64_t, size_t> by_hash_;
+  std::unordered_multimap<uint64_t, size_t> by_hash_;  // of out_[0, hashed_)
+  size_t hashed_ = 0;
 };
 
 }  // namespace omni::promql::internal
