@@ -154,8 +154,17 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
     const textparse::Format format = textparse::FormatFromContentType(content_type);
     auto parser = textparse::NewParser(body, format);
     model::Labels scraped;
+    const bool openmetrics = format == textparse::Format::kOpenMetrics;
     cache_.StartPass();
     while (true) {
+      // Most targets expose the same series in the same order every time:
+      // let the parser confirm the predicted series instead of parsing it.
+      CacheId predicted = cache_.Predict();
+      if (predicted != internal::SeriesCache::kNone && cache_.entry(predicted).openmetrics == openmetrics) {
+        parser->ExpectSeries(cache_.entry(predicted).key_view());
+      } else {
+        parser->ExpectSeries({});
+      }
       absl::StatusOr<textparse::Entry> e = parser->Next();
       if (!e.ok()) {
         r.status = e.status();
@@ -177,7 +186,13 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
         }
       }
 
-      CacheId id = cache_.Find(series);
+      CacheId id;
+      if (parser->SeriesMatched()) {
+        id = predicted;
+        cache_.Hit(id);
+      } else {
+        id = cache_.Find(series);
+      }
       absl::StatusOr<storage::SeriesRef> ref;
       if (id != internal::SeriesCache::kNone) {
         if (cache_.entry(id).dropped) {
@@ -214,7 +229,7 @@ AppendResult ScrapeLoop::Append(storage::Appender& app, std::string_view body,
         id = cache_.Insert(series);
         internal::SeriesCache::Entry& fresh = cache_.entry(id);
         fresh.labels_hash = lset.Hash();
-        fresh.openmetrics = format == textparse::Format::kOpenMetrics;
+        fresh.openmetrics = openmetrics;
         if (options_.sample_limit > 0 && r.added + 1 > options_.sample_limit) {
           sample_limit_err = absl::ResourceExhaustedError("sample limit exceeded");
           ++r.added;

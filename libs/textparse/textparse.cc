@@ -84,14 +84,32 @@ bool ParseGoFloat(std::string_view s, double* out) {
   }
   // Decimal grammar: digits [ '.' digits ] [ (e|E) [+-] digits ], at least
   // one mantissa digit.
+  // The digits are also accumulated for the exact fast path below.
   size_t j = i;
-  size_t mantissa_digits = 0;
-  while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j, ++mantissa_digits;
+  size_t mantissa_digits = 0, fraction_digits = 0;
+  uint64_t mantissa = 0;
+  while (j < s.size() && s[j] >= '0' && s[j] <= '9') {
+    mantissa = mantissa * 10 + static_cast<uint64_t>(s[j] - '0');
+    ++j, ++mantissa_digits;
+  }
   if (j < s.size() && s[j] == '.') {
     ++j;
-    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j, ++mantissa_digits;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(s[j] - '0');
+      ++j, ++mantissa_digits, ++fraction_digits;
+    }
   }
   if (mantissa_digits == 0) return false;
+  // Fast path (Clinger): with at most 15 digits the mantissa is exact in a
+  // double, and so is 10^k for k <= 22, so one IEEE division is correctly
+  // rounded, the same double from_chars returns.
+  if (j == s.size() && mantissa_digits <= 15 && fraction_digits <= 22) {
+    static constexpr double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                          1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double v = static_cast<double>(mantissa) / kPow10[fraction_digits];
+    *out = negative ? -v : v;
+    return true;
+  }
   if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
     ++j;
     if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
@@ -241,6 +259,8 @@ class TextParser final : public Parser {
   std::string_view Series() const override { return in_.substr(series_begin_, series_end_ - series_begin_); }
   void ParseLabels(model::Labels* out) const override;
   double Value() const override { return value_; }
+  void ExpectSeries(std::string_view series) override { expected_ = series; }
+  bool SeriesMatched() const override { return matched_; }
   std::optional<int64_t> Timestamp() const override {
     if (has_ts_) return ts_;
     return std::nullopt;
@@ -298,6 +318,14 @@ class TextParser final : public Parser {
   // Parses "{...}" starting at `*p` (pointing at '{'); records spans into
   // `spans` when non-null.
   absl::Status ParseLabelSet(size_t* p, std::vector<LabelSpan>* spans);
+  // True when the expected series ends at `q` in the current line: a
+  // separator follows, and a series without labels is not followed by
+  // blanks and a label set (0.0.4 allows "name {...}").
+  bool ExpectedSeriesEndsAt(size_t q, std::string_view expected) const;
+  // Name end and label spans of the current series, which matched an
+  // expectation (so is known to be valid): a scan without checks.
+  void ScanMatchedSeries(size_t* name_end, std::vector<LabelSpan>* spans) const;
+  void BuildLabels(size_t name_end, const std::vector<LabelSpan>& spans, model::Labels* out) const;
 
   std::string_view in_;
   const bool om_;
@@ -308,6 +336,8 @@ class TextParser final : public Parser {
   bool eof_marker_ = false;
 
   size_t series_begin_ = 0, series_end_ = 0, name_end_ = 0;
+  std::string_view expected_;
+  bool matched_ = false;  // name_end_ and labels_ are not set for a matched series
   std::vector<LabelSpan> labels_;
   std::vector<LabelSpan> exemplar_labels_;
   double value_ = 0;
@@ -524,21 +554,38 @@ absl::Status TextParser::ParseLabelSet(size_t* pp, std::vector<LabelSpan>* spans
   }
 }
 
+bool TextParser::ExpectedSeriesEndsAt(size_t q, std::string_view expected) const {
+  if (q >= line_end_ || (in_[q] != ' ' && in_[q] != '\t')) return false;
+  if (expected.back() == '}') return true;
+  SkipBlanks(&q);
+  return q >= line_end_ || in_[q] != '{';
+}
+
 absl::StatusOr<Entry> TextParser::ParseSample(size_t p) {
   series_begin_ = p;
-  name_end_ = MetricNameEnd(p);
-  if (name_end_ == p) return Expected("metric name", p);
-  p = name_end_;
-  size_t before_brace = p;
-  if (!om_) SkipBlanks(&p);
-  if (p < line_end_ && in_[p] == '{') {
-    absl::Status st = ParseLabelSet(&p, &labels_);
-    if (!st.ok()) return st;
+  std::string_view expected = expected_;
+  expected_ = {};
+  matched_ = !expected.empty() && line_end_ - p > expected.size() &&
+             std::memcmp(in_.data() + p, expected.data(), expected.size()) == 0 &&
+             ExpectedSeriesEndsAt(p + expected.size(), expected);
+  if (matched_) {
+    p += expected.size();
     series_end_ = p;
   } else {
-    labels_.clear();
-    p = before_brace;
-    series_end_ = p;
+    name_end_ = MetricNameEnd(p);
+    if (name_end_ == p) return Expected("metric name", p);
+    p = name_end_;
+    size_t before_brace = p;
+    if (!om_) SkipBlanks(&p);
+    if (p < line_end_ && in_[p] == '{') {
+      absl::Status st = ParseLabelSet(&p, &labels_);
+      if (!st.ok()) return st;
+      series_end_ = p;
+    } else {
+      labels_.clear();
+      p = before_brace;
+      series_end_ = p;
+    }
   }
 
   if (!Separator(&p)) return Expected("value after metric", p);
@@ -604,11 +651,51 @@ absl::StatusOr<Entry> TextParser::ParseSample(size_t p) {
   return Entry::kSeries;
 }
 
+void TextParser::ScanMatchedSeries(size_t* name_end, std::vector<LabelSpan>* spans) const {
+  spans->clear();
+  size_t p = MetricNameEnd(series_begin_);
+  *name_end = p;
+  while (p < series_end_ && in_[p] != '{') ++p;
+  if (p >= series_end_) return;
+  ++p;
+  while (true) {
+    while (p < series_end_ && (in_[p] == ' ' || in_[p] == '\t' || in_[p] == ',')) ++p;
+    if (p >= series_end_ || in_[p] == '}') return;
+    size_t name_begin = p;
+    while (p < series_end_ && Is(in_[p], kNameChar)) ++p;
+    size_t name_len = p - name_begin;
+    while (p < series_end_ && in_[p] != '"') ++p;  // blanks, '=', blanks
+    size_t value_begin = ++p;
+    bool escaped = false;
+    while (p < series_end_ && in_[p] != '"') {
+      if (in_[p] == '\\') {
+        escaped = true;
+        ++p;
+      }
+      ++p;
+    }
+    spans->push_back({static_cast<uint32_t>(name_begin), static_cast<uint32_t>(name_len),
+                      static_cast<uint32_t>(value_begin), static_cast<uint32_t>(p - value_begin), escaped});
+    ++p;  // closing quote
+  }
+}
+
 void TextParser::ParseLabels(model::Labels* out) const {
+  if (!matched_) {
+    BuildLabels(name_end_, labels_, out);
+    return;
+  }
+  size_t name_end;
+  std::vector<LabelSpan> spans;
+  ScanMatchedSeries(&name_end, &spans);
+  BuildLabels(name_end, spans, out);
+}
+
+void TextParser::BuildLabels(size_t name_end, const std::vector<LabelSpan>& spans, model::Labels* out) const {
   std::vector<model::Label> labels;
-  labels.reserve(labels_.size() + 1);
-  labels.push_back({std::string(model::kMetricName), std::string(in_.substr(series_begin_, name_end_ - series_begin_))});
-  for (const LabelSpan& s : labels_) {
+  labels.reserve(spans.size() + 1);
+  labels.push_back({std::string(model::kMetricName), std::string(in_.substr(series_begin_, name_end - series_begin_))});
+  for (const LabelSpan& s : spans) {
     model::Label l;
     l.name.assign(in_.data() + s.name_begin, s.name_len);
     std::string_view raw = in_.substr(s.value_begin, s.value_len);

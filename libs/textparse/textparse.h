@@ -57,6 +57,17 @@ class Parser {
   // For kSeries: the parsed, unescaped labels including __name__.
   virtual void ParseLabels(model::Labels* out) const = 0;
   virtual double Value() const = 0;
+
+  // Optional fast path for callers that cache series by their raw bytes:
+  // `series` must be bytes Series() returned for an earlier line that parsed
+  // without error in the same format, and must stay valid until the next
+  // sample line is parsed. If that line starts with exactly these bytes
+  // (followed by the value), Next() does not scan and validate them again and
+  // SeriesMatched() is true; otherwise the line is parsed as usual. Applies to
+  // the next sample line only (comment lines do not consume it); empty clears it.
+  virtual void ExpectSeries(std::string_view series) = 0;
+  // For kSeries: whether the line matched the ExpectSeries bytes.
+  virtual bool SeriesMatched() const = 0;
   // For kSeries: the timestamp in milliseconds if the line had one.
   virtual std::optional<int64_t> Timestamp() const = 0;
 

@@ -1,7 +1,9 @@
 #include "libs/textparse/textparse.h"
 
 #include <catch2/catch.hpp>
+#include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,15 @@ struct Record {
   MetricType type = MetricType::kUnknown;
 };
 
-absl::StatusOr<std::vector<Record>> ParseAll(std::string_view body, Format format) {
+// With `expect_previous`, every sample line is expected to repeat the series
+// of the previous sample line (ExpectSeries); the records must not change.
+absl::StatusOr<std::vector<Record>> ParseAll(std::string_view body, Format format, bool expect_previous = false,
+                                             int* matched = nullptr) {
   auto p = NewParser(body, format);
   std::vector<Record> out;
+  std::string previous;  // outlives the next sample line, as ExpectSeries requires
   for (int guard = 0; guard < 100000; ++guard) {
+    if (expect_previous) p->ExpectSeries(previous);
     auto e = p->Next();
     if (!e.ok()) return e.status();
     if (*e == Entry::kEof) return out;
@@ -31,6 +38,12 @@ absl::StatusOr<std::vector<Record>> ParseAll(std::string_view body, Format forma
     r.entry = *e;
     if (*e == Entry::kSeries) {
       r.series = std::string(p->Series());
+      if (p->SeriesMatched()) {
+        REQUIRE(expect_previous);
+        REQUIRE(r.series == previous);
+        if (matched) ++*matched;
+      }
+      previous = r.series;
       model::Labels l;
       p->ParseLabels(&l);
       r.labels = l.ToString();
@@ -121,6 +134,36 @@ TEST_CASE("Go ParseFloat forms accepted and rejected", "[textparse]") {
     auto recs = ParseAll(std::string("m ") + nan + "\n", Format::kPrometheusText);
     REQUIRE(recs.ok());
     CHECK(std::isnan((*recs)[0].value));
+  }
+}
+
+TEST_CASE("Decimal values parse to the nearest double, short or long", "[textparse]") {
+  // Up to 15 digits take a fast path; compare every case with strtod.
+  uint64_t rng = 42;
+  auto next = [&rng] {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return rng >> 33;
+  };
+  std::string body;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 20000; ++i) {
+    int digits = 1 + static_cast<int>(next() % 20);
+    std::string num;
+    for (int d = 0; d < digits; ++d) num.push_back(static_cast<char>('0' + next() % 10));
+    size_t dot = next() % (num.size() + 2);
+    if (dot <= num.size()) num.insert(dot, ".");
+    if (num == ".") num = "0.";
+    if (next() % 3 == 0) num.insert(0, "-");
+    texts.push_back(num);
+    body += "m " + num + "\n";
+  }
+  auto recs = ParseAll(body, Format::kPrometheusText);
+  REQUIRE(recs.ok());
+  REQUIRE(recs->size() == texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    double want = std::strtod(texts[i].c_str(), nullptr);
+    INFO(texts[i]);
+    CHECK(std::bit_cast<uint64_t>((*recs)[i].value) == std::bit_cast<uint64_t>(want));
   }
 }
 
@@ -289,9 +332,47 @@ TEST_CASE("ParseSeriesLabels re-parses the raw series bytes of a sample line", "
   CHECK(!ParseSeriesLabels("", Format::kOpenMetrics, &l).ok());
 }
 
+TEST_CASE("ExpectSeries skips re-parsing a repeated series and changes no result", "[textparse]") {
+  for (Format f : {Format::kPrometheusText, Format::kOpenMetrics}) {
+    std::string body =
+        "a{x=\"1\",y=\"q\\\"\"} 1\na{x=\"1\",y=\"q\\\"\"} 2 1000\n# HELP a h\na{x=\"1\",y=\"q\\\"\"} 3\n"
+        "a{x=\"1\"} 4\nb 5\nb 6\nbc 7\nb{} 8\nb{} 9\n";
+    if (f == Format::kOpenMetrics) body += "# EOF\n";
+    int matched = 0;
+    auto plain = ParseAll(body, f);
+    auto expecting = ParseAll(body, f, /*expect_previous=*/true, &matched);
+    REQUIRE(plain.ok());
+    REQUIRE(expecting.ok());
+    REQUIRE(plain->size() == expecting->size());
+    for (size_t i = 0; i < plain->size(); ++i) {
+      CHECK((*plain)[i].series == (*expecting)[i].series);
+      CHECK((*plain)[i].labels == (*expecting)[i].labels);
+      CHECK((*plain)[i].value == (*expecting)[i].value);
+      CHECK((*plain)[i].ts == (*expecting)[i].ts);
+    }
+    // a (2nd, and 3rd across the HELP line), b (2nd), b{} (2nd); "bc" is not "b".
+    CHECK(matched == 4);
+  }
+  // 0.0.4 allows blanks before the label set: "b" followed by " {...}" is
+  // another series, not "b" with a value.
+  std::string body = "b 1\nb {c=\"d\"} 2\n";
+  auto recs = ParseAll(body, Format::kPrometheusText, /*expect_previous=*/true);
+  REQUIRE(recs.ok());
+  REQUIRE(recs->size() == 2);
+  CHECK((*recs)[1].labels == "{__name__=\"b\", c=\"d\"}");
+  // A mismatching expectation parses the line as usual, errors included.
+  auto p = NewParser("a{x=\"1\"} 1\nq{x=\"1\" 2\n", Format::kPrometheusText);
+  p->ExpectSeries("q{x=\"1\"}");
+  REQUIRE(p->Next().ok());
+  CHECK(!p->SeriesMatched());
+  p->ExpectSeries("q{x=\"1\"}");
+  CHECK(!p->Next().ok());
+}
+
 TEST_CASE("Random garbage never crashes", "[textparse][fuzz]") {
   std::string seed =
-      "# HELP a b\n# TYPE a counter\na_total{x=\"y\\\"\",z=\"\xc3\xa9\"} 1 2 # {q=\"1\"} 3 4\n# UNIT a_s s\n# EOF\n";
+      "# HELP a b\n# TYPE a counter\na_total{x=\"y\\\"\",z=\"\xc3\xa9\"} 1 2 # {q=\"1\"} 3 4\n"
+      "a_total{x=\"y\\\"\",z=\"\xc3\xa9\"} 5\nb 1\nb 2\n# UNIT a_s s\nb 3\n# EOF\n";
   uint32_t rng = 12345;
   for (int iter = 0; iter < 20000; ++iter) {
     std::string s = seed;
@@ -306,7 +387,19 @@ TEST_CASE("Random garbage never crashes", "[textparse][fuzz]") {
     }
     for (Format f : {Format::kPrometheusText, Format::kOpenMetrics}) {
       auto recs = ParseAll(s, f);
-      (void)recs;
+      auto expecting = ParseAll(s, f, /*expect_previous=*/true);
+      REQUIRE(recs.ok() == expecting.ok());
+      if (recs.ok()) {
+        REQUIRE(recs->size() == expecting->size());
+        for (size_t i = 0; i < recs->size(); ++i) {
+          CHECK((*recs)[i].series == (*expecting)[i].series);
+          CHECK((*recs)[i].labels == (*expecting)[i].labels);
+          CHECK((*recs)[i].value == (*expecting)[i].value);
+          CHECK((*recs)[i].ts == (*expecting)[i].ts);
+        }
+      } else {
+        CHECK(recs.status().message() == expecting.status().message());
+      }
     }
   }
   SUCCEED();

@@ -30,11 +30,18 @@ void SeriesCache::Found(Id id) {
   last_found_ = id;
 }
 
-SeriesCache::Id SeriesCache::Find(std::string_view series) {
+SeriesCache::Id SeriesCache::Predict() const {
   Id predicted = last_found_ == kNone ? first_ : entries_[last_found_].next_seen;
-  if (predicted < entries_.size()) {  // kNone or an id dropped by EvictNotSeen fail this
+  // kNone and ids dropped by EvictNotSeen fail this.
+  if (predicted >= entries_.size() || entries_[predicted].free) return kNone;
+  return predicted;
+}
+
+SeriesCache::Id SeriesCache::Find(std::string_view series) {
+  Id predicted = Predict();
+  if (predicted != kNone) {
     const Entry& e = entries_[predicted];
-    if (!e.free && e.key_len == series.size() && std::memcmp(e.key, series.data(), series.size()) == 0) {
+    if (e.key_len == series.size() && std::memcmp(e.key, series.data(), series.size()) == 0) {
       Found(predicted);
       return predicted;
     }

@@ -65,6 +65,12 @@ class SeriesCache {
   void StartPass();
   // Returns the id of `series`, or kNone.
   Id Find(std::string_view series);
+  // The entry expected next: the one found after the previous hit in the
+  // last pass (kNone when there is no guess). For parsers that can confirm
+  // it cheaply (textparse's ExpectSeries); report a confirmed guess with Hit.
+  Id Predict() const;
+  // Records that `id` was found (as Find does).
+  void Hit(Id id) { Found(id); }
   // Adds `series` (REQUIRES: not present) and returns its id; the entry is
   // value-initialised except for the key. Counts as found for the order
   // prediction.
