@@ -27,7 +27,7 @@ void XorAppender::Reset() {
   num_samples_ = 0;
   pending_ = 0;
   pending_bits_ = 0;
-  free_bits_ = 0;
+  padded_ = false;
   leading_ = 0xff;
   trailing_ = 0;
   t_ = 0;
@@ -46,38 +46,31 @@ void XorAppender::ResetWithCapacity(size_t expected_bytes) {
 }
 
 std::string_view XorAppender::bytes() const {
-  FlushPending();
+  FlushWholeBytes();
+  if (pending_bits_ > 0) {
+    data_.push_back(static_cast<char>(pending_ << (8 - pending_bits_)));
+    padded_ = true;
+  }
   data_[0] = static_cast<char>(num_samples_ >> 8);
   data_[1] = static_cast<char>(num_samples_ & 0xff);
   return data_;
 }
 
-void XorAppender::FlushPending() const {
-  if (pending_bits_ == 0) return;
-  WriteBits(pending_, pending_bits_);
-  pending_ = 0;
-  pending_bits_ = 0;
-}
-
-void XorAppender::WriteBits(uint64_t value, int nbits) const {
-  // `value`'s low `nbits` bits, most significant first: top up the partial
-  // last byte, then store whole bytes with one resize.
-  if (free_bits_ > 0) {
-    int take = nbits < free_bits_ ? nbits : free_bits_;
-    uint64_t part = (value >> (nbits - take)) & ((uint64_t{1} << take) - 1);
-    data_.back() = static_cast<char>(static_cast<uint8_t>(data_.back()) | (part << (free_bits_ - take)));
-    free_bits_ = static_cast<uint8_t>(free_bits_ - take);
-    nbits -= take;
+void XorAppender::FlushWholeBytes() const {
+  if (padded_) {
+    data_.pop_back();
+    padded_ = false;
   }
-  if (nbits == 0) return;
-  const int nbytes = (nbits + 7) / 8;
-  size_t pos = data_.size();
-  data_.resize(pos + nbytes);
-  char* out = data_.data() + pos;
-  // Left-align the bits in a 64-bit word and store its top bytes.
-  uint64_t word = value << (64 - nbits);
-  for (int i = 0; i < nbytes; ++i) out[i] = static_cast<char>(word >> (56 - 8 * i));
-  free_bits_ = static_cast<uint8_t>(nbytes * 8 - nbits);
+  const int nbytes = pending_bits_ / 8;
+  if (nbytes == 0) return;
+  const int rest = pending_bits_ % 8;
+  // The whole bytes, left-aligned, stored most significant byte first.
+  uint64_t word = (pending_ >> rest) << (64 - 8 * nbytes);
+  char buf[8];
+  for (int i = 0; i < nbytes; ++i) buf[i] = static_cast<char>(word >> (56 - 8 * i));
+  data_.append(buf, nbytes);
+  pending_ &= (uint64_t{1} << rest) - 1;
+  pending_bits_ = static_cast<uint8_t>(rest);
 }
 
 void XorAppender::Append(model::Timestamp t, double v) {

@@ -62,21 +62,29 @@ class XorAppender {
 
  private:
   // Buffers bits in a register: most samples need 2 bits, so the heap
-  // buffer (a cache miss per append otherwise) is touched every ~32 samples.
+  // buffer (a cache miss per append otherwise) is touched every ~32 samples,
+  // and then only written: whole bytes are appended and the odd bits stay in
+  // the register, so the buffer's last byte is never read back.
   void Put(uint64_t value, int nbits) {
-    if (pending_bits_ + nbits > 64) FlushPending();
-    pending_ = nbits == 64 ? value : (pending_ << nbits) | (value & ((uint64_t{1} << nbits) - 1));
+    if (nbits > 32) {  // keeps pending_bits_ + nbits <= 64 below
+      Put(value >> 32, nbits - 32);
+      value &= 0xffffffffu;
+      nbits = 32;
+    }
+    if (pending_bits_ + nbits > 64) FlushWholeBytes();
+    pending_ = (pending_ << nbits) | (value & ((uint64_t{1} << nbits) - 1));
     pending_bits_ = static_cast<uint8_t>(pending_bits_ + nbits);
   }
   void PutBit(bool bit) { Put(bit ? 1 : 0, 1); }
-  void FlushPending() const;
-  void WriteBits(uint64_t value, int nbits) const;
+  // Appends the whole bytes of pending_ to data_ (first dropping the padded
+  // byte bytes() may have added); fewer than 8 bits stay pending.
+  void FlushWholeBytes() const;
 
   mutable std::string data_;  // 2-byte sample count header + bit stream
   mutable uint64_t pending_ = 0;     // bits not yet in data_ (low pending_bits_ bits)
   mutable uint8_t pending_bits_ = 0;
   uint16_t num_samples_ = 0;
-  mutable uint8_t free_bits_ = 0;  // unused low bits in the last byte of data_
+  mutable bool padded_ = false;  // data_ ends with a zero-padded copy of the pending bits
   uint8_t leading_ = 0xff; // leading zeros of the previous XOR window (0xff: none yet)
   uint8_t trailing_ = 0;
   int64_t t_ = 0;

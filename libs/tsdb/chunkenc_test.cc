@@ -125,3 +125,59 @@ TEST_CASE("XOR iterator on every truncation decodes a correct prefix or reports 
 
 }  // namespace
 }  // namespace omni::tsdb
+
+namespace omni::tsdb {
+namespace {
+
+// Every branch of the format: varint t0 and first delta, dod 0 / 7 / 14 /
+// 20 / 64 bits, unchanged value, reused and new XOR windows, 64 significant bits.
+std::vector<model::Sample> AllBranches() {
+  return {{1000, 1.5},         {3000, 2.5},       {5000, 2.5},         {7003, -3.25},
+          {9000, -3.5},        {20000, 1e300},    {300000, 1e-300},    {900000000, model::StaleNaN()},
+          {900002000, 0.0},    {900004000, 7.0}};
+}
+
+// Bytes of AllBranches() from the original (byte-at-a-time) bit writer.
+constexpr const char* kGolden =
+    "000ad00f3ff8000000000000d00fc26fffc81e03e003dea0007c0465783ebe3be43c8800759f906b230fffe4a2"
+    "88d2be21b17c00000000d6703d82fcaadc3f85f1e6b7fffffffff94bf65617ff000000000000250070000000000000";
+
+std::string Hex(std::string_view s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+TEST_CASE("XOR chunk bytes are the documented format (golden)", "[unit][tsdb][chunk]") {
+  XorAppender app;
+  for (const auto& s : AllBranches()) app.Append(s.t, s.v);
+  CHECK(Hex(app.bytes()) == kGolden);
+}
+
+TEST_CASE("XOR chunk bytes() between appends is a valid prefix and changes nothing", "[unit][tsdb][chunk]") {
+  std::mt19937_64 rng(9);
+  std::vector<model::Sample> in = AllBranches();
+  for (int i = 0; i < 300; ++i) {
+    in.push_back({in.back().t + 1 + static_cast<int64_t>(rng() % 5000),
+                  rng() % 2 ? std::bit_cast<double>(rng()) : static_cast<double>(rng() % 7)});
+  }
+  XorAppender peeked, plain;
+  for (size_t i = 0; i < in.size(); ++i) {
+    peeked.Append(in[i].t, in[i].v);
+    plain.Append(in[i].t, in[i].v);
+    std::vector<model::Sample> out;
+    REQUIRE(DecodeXorChunk(peeked.bytes(), &out).ok());
+    REQUIRE(out.size() == i + 1);
+    CHECK(out.back().t == in[i].t);
+    CHECK(Bits(out.back().v) == Bits(in[i].v));
+    if (i % 3 == 0) (void)peeked.bytes();  // twice in a row
+  }
+  CHECK(peeked.bytes() == plain.bytes());
+}
+
+}  // namespace
+}  // namespace omni::tsdb
