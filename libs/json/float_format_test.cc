@@ -2,7 +2,11 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <charconv>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 namespace omni::json {
 namespace {
@@ -32,6 +36,42 @@ TEST_CASE("FormatPromFloat matches Prometheus jsonutil.MarshalFloat", "[json]") 
   CHECK(FormatPromFloat(std::numeric_limits<double>::quiet_NaN()) == "NaN");
   CHECK(FormatPromFloat(std::numeric_limits<double>::infinity()) == "+Inf");
   CHECK(FormatPromFloat(-std::numeric_limits<double>::infinity()) == "-Inf");
+}
+
+TEST_CASE("FormatPromFloat in fixed notation is the shortest round-trip digits", "[json]") {
+  // Values below 2^53 take a fast path; check it against the definition:
+  // the output parses back to the value, and no shorter digit string does.
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 200000; ++i) {
+    double v;
+    switch (i % 4) {
+      case 0: v = static_cast<double>(static_cast<int64_t>(rng() >> (rng() % 64))); break;
+      case 1: v = static_cast<double>(rng() % 100000) / 1000.0; break;
+      case 2: v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 60)); break;
+      default: v = -std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 30) - 30); break;
+    }
+    if (std::fabs(v) != 0 && std::fabs(v) < 1e-6) continue;  // exponent notation
+    std::string s = FormatPromFloat(v);
+    INFO(s);
+    REQUIRE(s.find('e') == std::string::npos);
+    REQUIRE(std::strtod(s.c_str(), nullptr) == v);
+    // Same number of significant digits as the shortest scientific form.
+    char sci[64];
+    auto res = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific);
+    std::string mant(static_cast<const char*>(sci), static_cast<const char*>(std::memchr(sci, 'e', res.ptr - sci)));
+    size_t want = 0, got = 0;
+    for (char c : mant) want += std::isdigit(static_cast<unsigned char>(c)) ? 1 : 0;
+    std::string trimmed = s;
+    if (trimmed.find('.') != std::string::npos) {
+      while (trimmed.back() == '0') trimmed.pop_back();
+    } else {
+      while (trimmed.size() > 1 && trimmed.back() == '0') trimmed.pop_back();
+    }
+    size_t first = trimmed.find_first_of("123456789");
+    if (first == std::string::npos) continue;  // zero
+    for (size_t k = first; k < trimmed.size(); ++k) got += std::isdigit(static_cast<unsigned char>(trimmed[k])) ? 1 : 0;
+    REQUIRE(got == want);
+  }
 }
 
 TEST_CASE("Scalar results use 'f' format like promql.Scalar", "[json]") {
