@@ -403,18 +403,16 @@ RangeArg Evaluator::EvalRangeArg(const Expr& arg) {
 
 Val Evaluator::EvalMatrixTopLevel(const Expr& e) {
   // A range vector as the query result (instant queries only).
-  RangeArg r = EvalRangeArg(e);
   Val v;
   v.type = ValueType::kMatrix;
-  int64_t ref = (r.has_at ? r.at_ms : start_) - r.offset_ms;
-  for (size_t i = 0; i < r.samples.size(); i++) {
-    Series s;
-    s.metric = std::move(r.labels[i]);
-    for (const auto& p : r.samples[i]) {
-      if (p.t >= ref - r.range_ms && p.t <= ref) s.points.push_back(p);
-    }
-    if (!s.points.empty()) v.m.push_back(std::move(s));
-  }
+  ForEachRangeSeries(e, [&](const RangeArg& r, const Labels& labels, const std::vector<Point>& pts) {
+    int64_t ref = (r.has_at ? r.at_ms : start_) - r.offset_ms;
+    auto lo = std::lower_bound(pts.begin(), pts.end(), ref - r.range_ms,
+                               [](const Point& p, int64_t t) { return p.t < t; });
+    auto hi = std::upper_bound(lo, pts.end(), ref, [](int64_t t, const Point& p) { return t < p.t; });
+    if (lo == hi) return;
+    v.m.push_back(Series{labels, std::vector<Point>(lo, hi)});
+  });
   stats_->total_samples += static_cast<int64_t>(PointCount(v));
   return v;
 }
