@@ -1102,8 +1102,26 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     return true;
   }
   if (mode != LoadMode::kLastSample) tomb = TombstonesOf(ref);
-  auto keep = [&](const model::Sample& smp) {
-    return smp.t >= mint && smp.t <= maxt && (tomb.empty() || !internal::IntervalsContain(tomb, smp.t));
+  // Adds a chunk's samples in [mint, maxt] newer than those added so far
+  // (kLastSample: keeps only the newest). Chunks come in time order, so
+  // decoding stops at the first sample past maxt.
+  Timestamp newest = model::kMinTime;
+  model::Sample last{model::kMinTime, 0};
+  auto add_chunk = [&](std::string_view chunk) {
+    XorIterator xi(chunk);
+    while (xi.Next()) {
+      model::Sample smp = xi.At();
+      if (smp.t > maxt) return absl::OkStatus();
+      if (smp.t <= newest || smp.t < mint) continue;
+      if (!tomb.empty() && internal::IntervalsContain(tomb, smp.t)) continue;
+      newest = smp.t;
+      if (mode == LoadMode::kLastSample) {
+        last = smp;
+      } else {
+        out->samples.push_back(smp);
+      }
+    }
+    return xi.status();
   };
   if (last_bucket != kNoBucket) {
     int64_t b0 = std::max(first_bucket, BucketOf(mint));
@@ -1132,14 +1150,9 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
             return false;
           }
           if (chunk_min > maxt) break;
-          XorIterator xi(chunk);
-          while (xi.Next()) {
-            model::Sample smp = xi.At();
-            if (!out->samples.empty() && smp.t <= out->samples.back().t) continue;
-            if (keep(smp)) out->samples.push_back(smp);
-          }
-          if (!xi.status().ok()) {
-            *status = xi.status();
+          absl::Status st = add_chunk(chunk);
+          if (!st.ok()) {
+            *status = st;
             return false;
           }
         }
@@ -1150,14 +1163,8 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       }
     }
   }
-  if (!head_bytes.empty()) {
-    XorIterator xi(head_bytes);
-    while (xi.Next()) {
-      model::Sample smp = xi.At();
-      if (!out->samples.empty() && smp.t <= out->samples.back().t) continue;
-      if (keep(smp)) out->samples.push_back(smp);
-    }
-  }
+  if (!head_bytes.empty()) (void)add_chunk(head_bytes);  // a live head chunk is never corrupt
+  if (mode == LoadMode::kLastSample && newest != model::kMinTime) out->samples.push_back(last);
   return !out->samples.empty();
 }
 
