@@ -507,7 +507,9 @@ class TsdbQuerier final : public storage::Querier {
                                              const std::vector<model::Matcher>& matchers) override {
     auto refs = db_->SelectRefs(matchers);
     if (!refs.ok()) return storage::NewErrorSeriesSet(refs.status());
-    Timestamp mint = mint_, maxt = maxt_;
+    // Only samples inside both the querier's range and the hinted one are
+    // needed (last_sample_only relies on the hinted end).
+    Timestamp mint = std::max(mint_, hints.start), maxt = std::min(maxt_, hints.end);
     LoadMode mode = hints.series_only        ? LoadMode::kLabelsOnly
                     : hints.last_sample_only ? LoadMode::kLastSample
                                              : LoadMode::kSamples;

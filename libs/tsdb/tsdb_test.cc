@@ -191,6 +191,23 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
     check(maxt - 5000, maxt);
     check(maxt - 500, maxt);
   }
+  {
+    // The hinted range is narrower than the querier's (`x offset 5m and x`):
+    // the newest sample before the hinted end.
+    auto q = db->NewQuerier(0, 50000);
+    REQUIRE(q.ok());
+    storage::SelectHints hints;
+    hints.start = 15000;
+    hints.end = 20500;
+    hints.last_sample_only = true;
+    auto set = (*q)->Select(true, hints, {Matcher::Equal("s", "a")});
+    REQUIRE(set->Next());
+    auto it = set->At().Iterator();
+    Sample newest{0, 0};
+    while (it->Next()) newest = it->At();
+    CHECK(newest.t == 20000);
+    CHECK_FALSE(set->Next());
+  }
   // After a reopen every sample lives in persisted chunks.
   REQUIRE(db->Close().ok());
   db = MustOpen(opts);
