@@ -524,14 +524,21 @@ void WriteStringUnion(
     Response& resp, MetadataRequest& mr,
     const std::function<absl::StatusOr<std::vector<std::string>>(const std::vector<model::Matcher>&)>& list) {
   if (mr.match_sets.empty()) mr.match_sets.push_back({});
+  // Queriers return sorted unique lists: one needs no merging.
+  std::vector<std::string> one;
   std::set<std::string> all;
   for (const auto& matchers : mr.match_sets) {
     auto r = list(matchers);
     if (!r.ok()) return WriteApiError(resp, ErrorType::kExecution, common::StatusMessage(r.status()));
-    all.insert(r->begin(), r->end());
+    if (mr.match_sets.size() == 1) {
+      one = std::move(*r);
+    } else {
+      all.insert(r->begin(), r->end());
+    }
   }
   httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) {
     w.BeginArray();
+    for (const auto& v : one) w.String(v);
     for (const auto& v : all) w.String(v);
     w.EndArray();
   });

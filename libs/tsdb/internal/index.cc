@@ -164,24 +164,40 @@ Postings PostingsIndex::Select(const std::vector<model::Matcher>& matchers) cons
   return result;
 }
 
+namespace {
+
+// The strings of `ids`, sorted (one symbol-table lock for all).
+std::vector<std::string> SortedStrings(const SymbolTable& symbols, const std::vector<uint32_t>& ids) {
+  std::vector<std::string_view> views;
+  symbols.Views(ids, &views);
+  std::sort(views.begin(), views.end());
+  return std::vector<std::string>(views.begin(), views.end());
+}
+
+}  // namespace
+
 std::vector<std::string> PostingsIndex::LabelNames() const {
-  std::vector<std::string> out;
-  std::shared_lock lock(mu_);
-  for (const auto& [id, values] : postings_) out.push_back(symbols_->Get(id));
-  std::sort(out.begin(), out.end());
-  return out;
+  std::vector<uint32_t> ids;
+  {
+    std::shared_lock lock(mu_);
+    ids.reserve(postings_.size());
+    for (const auto& [id, values] : postings_) ids.push_back(id);
+  }
+  return SortedStrings(*symbols_, ids);
 }
 
 std::vector<std::string> PostingsIndex::LabelValues(std::string_view name) const {
-  std::vector<std::string> out;
   uint32_t id;
-  if (!symbols_->Find(name, &id)) return out;
-  std::shared_lock lock(mu_);
-  auto it = postings_.find(id);
-  if (it == postings_.end()) return out;
-  for (const auto& [vid, list] : it->second) out.push_back(symbols_->Get(vid));
-  std::sort(out.begin(), out.end());
-  return out;
+  if (!symbols_->Find(name, &id)) return {};
+  std::vector<uint32_t> ids;
+  {
+    std::shared_lock lock(mu_);
+    auto it = postings_.find(id);
+    if (it == postings_.end()) return {};
+    ids.reserve(it->second.size());
+    for (const auto& [vid, list] : it->second) ids.push_back(vid);
+  }
+  return SortedStrings(*symbols_, ids);
 }
 
 void PostingsIndex::ForEachPair(
