@@ -216,6 +216,17 @@ struct LoadedSeries {
   std::vector<model::Sample> samples;
 };
 
+// Persisted chunks of a Select's series read ahead in key (ref) order, so
+// that a Select of many series reads each RocksDB block once instead of
+// seeking series by series in label order.
+struct ChunkReadAhead {
+  // ref -> [begin, end) in `spans` (kSamples) or the index in `last` (kLastSample).
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> by_ref;
+  std::vector<std::pair<size_t, size_t>> spans;  // offset and length of chunk bytes in `arena`
+  std::string arena;
+  std::vector<model::Sample> last;  // kLastSample: the newest persisted sample in range
+};
+
 // A sample accepted by Append, waiting for Commit.
 struct PendingSample {
   MemSeries* series;
@@ -288,8 +299,13 @@ class RocksDbTsdb final : public Tsdb {
   std::vector<uint64_t> SortByLabels(const Postings& refs, Timestamp mint, Timestamp maxt);
   // Reads the samples of `ref` in [mint, maxt] (head + persisted, minus
   // tombstones). False when the series is gone or has no samples in range.
+  // `ahead` (may be null) holds chunks read ahead for this Select.
   bool LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, LoadMode mode,
-                  LoadedSeries* out, absl::Status* status);
+                  const ChunkReadAhead* ahead, LoadedSeries* out, absl::Status* status);
+  // Reads ahead, in ref order, the persisted chunks LoadSeries will need for
+  // `refs` (ascending), up to a memory bound; the rest is read lazily.
+  std::unique_ptr<ChunkReadAhead> ReadAhead(ReadContext* ctx, const Postings& refs, Timestamp mint,
+                                            Timestamp maxt, LoadMode mode);
   absl::StatusOr<std::vector<std::string>> LabelValuesFor(const std::string& name,
                                                           const std::vector<model::Matcher>& matchers);
   absl::StatusOr<std::vector<std::string>> LabelNamesFor(const std::vector<model::Matcher>& matchers);
@@ -315,6 +331,15 @@ class RocksDbTsdb final : public Tsdb {
   HashStripe& hash_stripe(uint64_t hash) { return hash_stripes_[hash & (kStripes - 1)]; }
 
   int64_t BucketOf(Timestamp t) const { return internal::FloorDiv(t, options_.bucket_duration_ms); }
+  // REQUIRES: s.mu held. The buckets [*b0, *b1] whose persisted chunks a
+  // Select in `mode` must read for `s`; false when the head chunk covers
+  // [mint, maxt] (persisted chunks all precede the head) or none overlap.
+  bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
+                      int64_t* b0, int64_t* b1) const;
+  // Calls fn(chunk bytes) for every persisted chunk of `ref` in buckets
+  // [b0, b1] that overlaps [mint, maxt], in time order.
+  absl::Status ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t b0, int64_t b1, Timestamp mint,
+                             Timestamp maxt, const std::function<absl::Status(std::string_view)>& fn);
   // REQUIRES: s->mu held. Appends a committed sample; cuts the head chunk
   // into `cuts` first when it is full or the sample starts a new bucket.
   void ApplySample(MemSeries* s, Timestamp t, double v, uint64_t seq, uint64_t* pin,
@@ -470,13 +495,16 @@ class LoadedSeriesView final : public storage::Series {
 class LazySeriesSet final : public storage::SeriesSet {
  public:
   LazySeriesSet(std::shared_ptr<ReadContext> ctx, std::vector<uint64_t> refs, Timestamp mint,
-                Timestamp maxt, LoadMode mode)
-      : ctx_(std::move(ctx)), refs_(std::move(refs)), mint_(mint), maxt_(maxt), mode_(mode) {}
+                Timestamp maxt, LoadMode mode, std::unique_ptr<ChunkReadAhead> ahead = nullptr)
+      : ctx_(std::move(ctx)), refs_(std::move(refs)), mint_(mint), maxt_(maxt), mode_(mode),
+        ahead_(std::move(ahead)) {}
 
   bool Next() override {
     while (pos_ < refs_.size()) {
       uint64_t ref = refs_[pos_++];
-      if (ctx_->db->LoadSeries(ctx_.get(), ref, mint_, maxt_, mode_, &cur_.data, &status_)) return true;
+      if (ctx_->db->LoadSeries(ctx_.get(), ref, mint_, maxt_, mode_, ahead_.get(), &cur_.data, &status_)) {
+        return true;
+      }
       if (!status_.ok()) return false;
     }
     return false;
@@ -490,6 +518,7 @@ class LazySeriesSet final : public storage::SeriesSet {
   size_t pos_ = 0;
   Timestamp mint_ = 0, maxt_ = 0;
   LoadMode mode_ = LoadMode::kSamples;
+  std::unique_ptr<ChunkReadAhead> ahead_;
   LoadedSeriesView cur_;
   absl::Status status_;
 };
@@ -515,8 +544,15 @@ class TsdbQuerier final : public storage::Querier {
                                              : LoadMode::kSamples;
     if (!sorted) return std::make_unique<LazySeriesSet>(ctx_, std::move(*refs), mint, maxt, mode);
     // Refs are in creation order: sort by labels first (metadata only, on
-    // interned ids), then load samples lazily one series per Next.
-    return std::make_unique<LazySeriesSet>(ctx_, db_->SortByLabels(*refs, mint, maxt), mint, maxt, mode);
+    // interned ids), then load samples lazily one series per Next. Many
+    // series: their persisted chunks are read ahead in key order first.
+    constexpr size_t kReadAheadMinSeries = 16;
+    std::unique_ptr<ChunkReadAhead> ahead;
+    if (mode != LoadMode::kLabelsOnly && refs->size() >= kReadAheadMinSeries) {
+      ahead = db_->ReadAhead(ctx_.get(), *refs, mint, maxt, mode);
+    }
+    return std::make_unique<LazySeriesSet>(ctx_, db_->SortByLabels(*refs, mint, maxt), mint, maxt, mode,
+                                           std::move(ahead));
   }
 
   absl::StatusOr<std::vector<std::string>> LabelValues(
@@ -1060,17 +1096,137 @@ std::vector<uint64_t> RocksDbTsdb::SortByLabels(const Postings& refs, Timestamp 
   return out;
 }
 
+bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode,
+                                 bool has_tombstones, int64_t* b0, int64_t* b1) const {
+  if (mode == LoadMode::kLabelsOnly || !s.HasPersisted()) return false;
+  if (s.HasHead()) {
+    // The newest sample <= maxt is in the head when it starts by maxt (unless
+    // tombstones may hide it); all samples >= mint are when it starts by mint.
+    Timestamp covered_from = mode == LoadMode::kLastSample && !has_tombstones ? maxt : mint;
+    if (s.head_min_time <= covered_from) return false;
+  }
+  *b0 = std::max(s.first_bucket, BucketOf(mint));
+  *b1 = std::min(s.last_bucket, BucketOf(maxt));
+  return *b0 <= *b1;
+}
+
+absl::Status RocksDbTsdb::ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t b0, int64_t b1, Timestamp mint,
+                                        Timestamp maxt,
+                                        const std::function<absl::Status(std::string_view)>& fn) {
+  if (!ctx->it) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = ctx->snapshot;
+    ctx->it.reset(db_->NewIterator(ro));
+  }
+  rocksdb::Iterator* it = ctx->it.get();
+  for (int64_t b = b0; b <= b1; ++b) {
+    std::string prefix = internal::ChunkSeriesPrefix(b, ref);
+    std::string start = prefix;
+    internal::PutBE64(&start, internal::OrderedBits(mint));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      rocksdb::Slice key = it->key();
+      if (key.size() != 25 || std::memcmp(key.data(), prefix.data(), prefix.size()) != 0) break;
+      uint8_t enc;
+      int64_t chunk_min;
+      std::string_view chunk;
+      if (!internal::DecodeChunkValue(std::string_view(it->value().data(), it->value().size()), &enc, &chunk_min,
+                                      &chunk) ||
+          enc != static_cast<uint8_t>(ChunkEncoding::kXor)) {
+        return absl::DataLossError(absl::StrCat("tsdb: corrupt chunk of series ", ref));
+      }
+      if (chunk_min > maxt) break;
+      OMNI_RETURN_IF_ERROR(fn(chunk));
+    }
+    OMNI_RETURN_IF_ERROR(FromRocksStatus(it->status(), "tsdb: read chunks"));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Decodes a chunk's samples in [mint, maxt] newer than `*newest` and not
+// tombstoned, calling add(sample) for each (in time order). Chunks come in
+// time order, so decoding stops at the first sample past maxt.
+template <typename Add>
+absl::Status DecodeInRange(std::string_view chunk, Timestamp mint, Timestamp maxt,
+                           const std::vector<Interval>& tomb, Timestamp* newest, Add&& add) {
+  XorIterator xi(chunk);
+  while (xi.Next()) {
+    model::Sample smp = xi.At();
+    if (smp.t > maxt) return absl::OkStatus();
+    if (smp.t <= *newest || smp.t < mint) continue;
+    if (!tomb.empty() && internal::IntervalsContain(tomb, smp.t)) continue;
+    *newest = smp.t;
+    add(smp);
+  }
+  return xi.status();
+}
+
+}  // namespace
+
+std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const Postings& refs, Timestamp mint,
+                                                       Timestamp maxt, LoadMode mode) {
+  constexpr size_t kMaxArenaBytes = 64 << 20;
+  auto ahead = std::make_unique<ChunkReadAhead>();
+  static const std::vector<Interval> kNoTombstones;
+  bool any_tombstones;
+  {
+    std::lock_guard lock(tombstones_mu_);
+    any_tombstones = !tombstones_.empty();
+  }
+  for (uint64_t ref : refs) {
+    // Series with tombstones are left to LoadSeries.
+    if (any_tombstones && !TombstonesOf(ref).empty()) continue;
+    int64_t b0, b1;
+    {
+      RefStripe& rs = ref_stripe(ref);
+      std::shared_lock lock(rs.mu);
+      MemSeries* s = FindSeriesLocked(rs, ref);
+      if (s == nullptr) continue;
+      std::lock_guard slock(s->mu);
+      if (!PersistedRange(*s, mint, maxt, mode, /*has_tombstones=*/false, &b0, &b1)) continue;
+    }
+    absl::Status st;
+    if (mode == LoadMode::kLastSample) {
+      Timestamp newest = model::kMinTime;
+      model::Sample last{};
+      st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+        return DecodeInRange(chunk, mint, maxt, kNoTombstones, &newest, [&](const model::Sample& smp) { last = smp; });
+      });
+      if (!st.ok()) break;  // LoadSeries reports it
+      uint32_t idx = static_cast<uint32_t>(ahead->last.size());
+      if (newest == model::kMinTime) {
+        ahead->by_ref[ref] = {0, 0};  // no persisted sample in range
+      } else {
+        ahead->last.push_back(last);
+        ahead->by_ref[ref] = {idx, idx + 1};
+      }
+    } else {
+      uint32_t begin = static_cast<uint32_t>(ahead->spans.size());
+      st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+        ahead->spans.emplace_back(ahead->arena.size(), chunk.size());
+        ahead->arena.append(chunk);
+        return absl::OkStatus();
+      });
+      if (!st.ok()) break;
+      ahead->by_ref[ref] = {begin, static_cast<uint32_t>(ahead->spans.size())};
+      if (ahead->arena.size() > kMaxArenaBytes) break;
+    }
+  }
+  return ahead;
+}
+
 bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Timestamp maxt, LoadMode mode,
-                             LoadedSeries* out, absl::Status* status) {
+                             const ChunkReadAhead* ahead, LoadedSeries* out, absl::Status* status) {
   std::string& head_bytes = ctx->head_bytes;
   head_bytes.clear();
-  int64_t first_bucket, last_bucket, min_time, max_time;
+  int64_t min_time, max_time, b0 = 0, b1 = -1;
+  bool read_persisted = false;
   out->samples.clear();
   // kLastSample: the head chunk holds the newest samples, so when it starts at
   // or before maxt the answer is in it and persisted chunks are not read.
   bool head_has_last = false;
-  std::vector<Interval> tomb;
-  if (mode == LoadMode::kLastSample) tomb = TombstonesOf(ref);
+  std::vector<Interval> tomb = TombstonesOf(ref);
   {
     RefStripe& rs = ref_stripe(ref);
     std::shared_lock lock(rs.mu);
@@ -1080,8 +1236,7 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     std::lock_guard slock(s->mu);
     min_time = s->min_time;
     max_time = s->max_time;
-    first_bucket = s->first_bucket;
-    last_bucket = s->last_bucket;
+    read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
@@ -1103,69 +1258,46 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     out->samples.push_back(last);
     return true;
   }
-  if (mode != LoadMode::kLastSample) tomb = TombstonesOf(ref);
-  // Adds a chunk's samples in [mint, maxt] newer than those added so far
-  // (kLastSample: keeps only the newest). Chunks come in time order, so
-  // decoding stops at the first sample past maxt.
   Timestamp newest = model::kMinTime;
   model::Sample last{model::kMinTime, 0};
-  auto add_chunk = [&](std::string_view chunk) {
-    XorIterator xi(chunk);
-    while (xi.Next()) {
-      model::Sample smp = xi.At();
-      if (smp.t > maxt) return absl::OkStatus();
-      if (smp.t <= newest || smp.t < mint) continue;
-      if (!tomb.empty() && internal::IntervalsContain(tomb, smp.t)) continue;
-      newest = smp.t;
-      if (mode == LoadMode::kLastSample) {
-        last = smp;
-      } else {
-        out->samples.push_back(smp);
-      }
+  auto add = [&](const model::Sample& smp) {
+    if (mode == LoadMode::kLastSample) {
+      last = smp;
+    } else {
+      out->samples.push_back(smp);
     }
-    return xi.status();
   };
-  if (last_bucket != kNoBucket) {
-    int64_t b0 = std::max(first_bucket, BucketOf(mint));
-    int64_t b1 = std::min(last_bucket, BucketOf(maxt));
-    if (b0 <= b1) {
-      if (!ctx->it) {
-        rocksdb::ReadOptions ro;
-        ro.snapshot = ctx->snapshot;
-        ctx->it.reset(db_->NewIterator(ro));
-      }
-      rocksdb::Iterator* it = ctx->it.get();
-      for (int64_t b = b0; b <= b1; ++b) {
-        std::string prefix = internal::ChunkSeriesPrefix(b, ref);
-        std::string start = prefix;
-        internal::PutBE64(&start, internal::OrderedBits(mint));
-        for (it->Seek(start); it->Valid(); it->Next()) {
-          rocksdb::Slice key = it->key();
-          if (key.size() != 25 || std::memcmp(key.data(), prefix.data(), prefix.size()) != 0) break;
-          uint8_t enc;
-          int64_t chunk_min;
-          std::string_view chunk;
-          if (!internal::DecodeChunkValue(std::string_view(it->value().data(), it->value().size()), &enc,
-                                          &chunk_min, &chunk) ||
-              enc != static_cast<uint8_t>(ChunkEncoding::kXor)) {
-            *status = absl::DataLossError(absl::StrCat("tsdb: corrupt chunk of series ", ref));
-            return false;
-          }
-          if (chunk_min > maxt) break;
-          absl::Status st = add_chunk(chunk);
+  if (read_persisted) {
+    auto found = ahead != nullptr ? ahead->by_ref.find(ref) : decltype(ahead->by_ref.end()){};
+    if (ahead != nullptr && found != ahead->by_ref.end()) {
+      auto [begin, end] = found->second;
+      if (mode == LoadMode::kLastSample) {
+        if (begin < end) {
+          last = ahead->last[begin];
+          newest = last.t;
+        }
+      } else {
+        for (uint32_t i = begin; i < end; ++i) {
+          auto [off, len] = ahead->spans[i];
+          absl::Status st = DecodeInRange(std::string_view(ahead->arena).substr(off, len), mint, maxt, tomb,
+                                          &newest, add);
           if (!st.ok()) {
             *status = st;
             return false;
           }
         }
-        if (!it->status().ok()) {
-          *status = FromRocksStatus(it->status(), "tsdb: read chunks");
-          return false;
-        }
+      }
+    } else {
+      absl::Status st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+        return DecodeInRange(chunk, mint, maxt, tomb, &newest, add);
+      });
+      if (!st.ok()) {
+        *status = st;
+        return false;
       }
     }
   }
-  if (!head_bytes.empty()) (void)add_chunk(head_bytes);  // a live head chunk is never corrupt
+  if (!head_bytes.empty()) (void)DecodeInRange(head_bytes, mint, maxt, tomb, &newest, add);  // never corrupt
   if (mode == LoadMode::kLastSample && newest != model::kMinTime) out->samples.push_back(last);
   return !out->samples.empty();
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -212,6 +213,87 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
   REQUIRE(db->Close().ok());
   db = MustOpen(opts);
   for (int64_t maxt : {500, 20500, 34000}) check(maxt - 5000, maxt);
+  REQUIRE(db->Close().ok());
+}
+
+TEST_CASE("Tsdb Select of many series with persisted chunks returns exactly the samples in range",
+          "[unit][tsdb]") {
+  // Enough series for Select to read persisted chunks ahead in key order;
+  // series differ in length, chunking and tombstones.
+  TempDir dir;
+  TsdbOptions opts = TestOptions(dir.path());
+  opts.max_samples_per_chunk = 7;
+  opts.bucket_duration_ms = 20000;  // chunks also split at bucket boundaries
+  auto db = MustOpen(opts);
+  const int kSeries = 40;
+  std::map<std::string, std::vector<Sample>> expected;  // by series name
+  for (int i = 0; i < 60; ++i) {
+    auto app = db->NewAppender();
+    for (int k = 0; k < kSeries; ++k) {
+      if (i >= 20 + k) continue;  // series k stops after 20 + k samples
+      if (k % 3 == 1 && i % 2 == 1) continue;
+      std::string name = "s" + std::to_string(100 + k);
+      Sample smp{1000 * i + k, static_cast<double>(i * k)};
+      REQUIRE(app->Append(0, Labels::FromPairs({{"__name__", "m"}, {"s", name}}), smp.t, smp.v).ok());
+      expected[name].push_back(smp);
+    }
+    REQUIRE(app->Commit().ok());
+  }
+  REQUIRE(db->DeleteSeries({Matcher::Equal("s", "s105")}, 10000, 15000).ok());
+  auto& s105 = expected["s105"];
+  s105.erase(std::remove_if(s105.begin(), s105.end(), [](const Sample& x) { return x.t >= 10000 && x.t <= 15000; }),
+             s105.end());
+  auto check = [&](int64_t mint, int64_t maxt) {
+    INFO("range [" << mint << ", " << maxt << "]");
+    for (bool last_only : {false, true}) {
+      INFO("last_sample_only " << last_only);
+      auto q = db->NewQuerier(mint, maxt);
+      REQUIRE(q.ok());
+      storage::SelectHints hints;
+      hints.start = mint;
+      hints.end = maxt;
+      hints.last_sample_only = last_only;
+      auto set = (*q)->Select(true, hints, {Matcher::Equal("__name__", "m")});
+      auto want = expected.begin();
+      auto in_range = [&](const std::vector<Sample>& v) {
+        std::vector<Sample> r;
+        for (const auto& x : v) {
+          if (x.t >= mint && x.t <= maxt) r.push_back(x);
+        }
+        return r;
+      };
+      while (set->Next()) {
+        while (want != expected.end() && in_range(want->second).empty()) ++want;
+        REQUIRE(want != expected.end());
+        CHECK(set->At().labels().Get("s") == want->first);
+        std::vector<Sample> got;
+        auto it = set->At().Iterator();
+        while (it->Next()) got.push_back(it->At());
+        auto w = in_range(want->second);
+        if (last_only) {
+          REQUIRE_FALSE(got.empty());
+          CHECK(got.back().t == w.back().t);
+          CHECK(got.back().v == w.back().v);
+        } else {
+          REQUIRE(got.size() == w.size());
+          for (size_t i = 0; i < w.size(); ++i) CHECK((got[i].t == w[i].t && got[i].v == w[i].v));
+        }
+        ++want;
+      }
+      REQUIRE(set->status().ok());
+      while (want != expected.end() && in_range(want->second).empty()) ++want;
+      CHECK(want == expected.end());
+    }
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int64_t maxt : {5000, 14000, 19999, 26000, 41000, 59000, 70000}) {
+      check(maxt - 12000, maxt);
+      check(maxt - 2000, maxt);
+    }
+    // Reopen: every sample is in persisted chunks.
+    REQUIRE(db->Close().ok());
+    db = MustOpen(opts);
+  }
   REQUIRE(db->Close().ok());
 }
 
