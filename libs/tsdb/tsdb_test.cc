@@ -77,6 +77,16 @@ std::vector<Result> Query(Tsdb& db, const std::vector<Matcher>& matchers, int64_
   return out;
 }
 
+// Samples of every series matching `matchers` read with SelectHints over [mint, maxt].
+std::unique_ptr<storage::SeriesSet> SelectHinted(storage::Querier& q, int64_t mint, int64_t maxt, bool last_only,
+                                                 const std::vector<Matcher>& matchers) {
+  storage::SelectHints hints;
+  hints.start = mint;
+  hints.end = maxt;
+  hints.last_sample_only = last_only;
+  return q.Select(true, hints, matchers);
+}
+
 void AppendOne(Tsdb& db, const Labels& l, int64_t t, double v) {
   auto app = db.NewAppender();
   REQUIRE(app->Append(0, l, t, v).ok());
@@ -167,11 +177,7 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
     auto full = Query(*db, {Matcher::Equal("__name__", "m")}, mint, maxt);
     auto q = db->NewQuerier(mint, maxt);
     REQUIRE(q.ok());
-    storage::SelectHints hints;
-    hints.start = mint;
-    hints.end = maxt;
-    hints.last_sample_only = true;
-    auto set = (*q)->Select(true, hints, {Matcher::Equal("__name__", "m")});
+    auto set = SelectHinted(**q, mint, maxt, /*last_only=*/true, {Matcher::Equal("__name__", "m")});
     size_t n = 0;
     while (set->Next()) {
       REQUIRE(n < full.size());
@@ -197,11 +203,7 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
     // the newest sample before the hinted end.
     auto q = db->NewQuerier(0, 50000);
     REQUIRE(q.ok());
-    storage::SelectHints hints;
-    hints.start = 15000;
-    hints.end = 20500;
-    hints.last_sample_only = true;
-    auto set = (*q)->Select(true, hints, {Matcher::Equal("s", "a")});
+    auto set = SelectHinted(**q, 15000, 20500, /*last_only=*/true, {Matcher::Equal("s", "a")});
     REQUIRE(set->Next());
     auto it = set->At().Iterator();
     Sample newest{0, 0};
@@ -249,11 +251,7 @@ TEST_CASE("Tsdb Select of many series with persisted chunks returns exactly the 
       INFO("last_sample_only " << last_only);
       auto q = db->NewQuerier(mint, maxt);
       REQUIRE(q.ok());
-      storage::SelectHints hints;
-      hints.start = mint;
-      hints.end = maxt;
-      hints.last_sample_only = last_only;
-      auto set = (*q)->Select(true, hints, {Matcher::Equal("__name__", "m")});
+      auto set = SelectHinted(**q, mint, maxt, last_only, {Matcher::Equal("__name__", "m")});
       auto want = expected.begin();
       auto in_range = [&](const std::vector<Sample>& v) {
         std::vector<Sample> r;
