@@ -551,7 +551,7 @@ std::string_view DefaultTemplatesText() {
 {{ end }}
 {{- end -}}
 </table>
-<p style="text-align: center; color: #999; font-size: 12px;">Sent by {{ template "__alertmanager" . }}</p>
+<p style="text-align: center; font-size: 12px;"><a href="{{ .ExternalURL }}" style="color: #999;">Sent by {{ template "__alertmanager" . }}</a></p>
 </body>
 </html>
 {{ end -}}

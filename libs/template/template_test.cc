@@ -244,6 +244,8 @@ TEST_CASE("alertmanager: Template, defaults and user overrides", "[template][ale
   CHECK(html->find("[1] Firing") != std::string::npos);
   CHECK(html->find("[1] Resolved") != std::string::npos);
   CHECK(html->find("href=\"http://am/#/alerts?receiver=team\"") != std::string::npos);
+  // The footer links to Alertmanager, as in Alertmanager's template.
+  CHECK(html->find("<a href=\"http://am\" style=\"color: #999;\">Sent by Alertmanager</a>") != std::string::npos);
   // The HTML set escapes label values.
   data.alerts[0].labels["host"] = "<script>";
   auto escaped = (*tmpl)->ExecuteHTMLString("{{ template \"email.default.html\" . }}", data.ToValue());
