@@ -12,130 +12,22 @@
 #include <cstdio>
 #include <mutex>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
 #include <set>
-#include "libs/httpapi/http_server.h"
-#include "libs/httpapi/router.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "libs/json/json_value.h"
+#include "tests/e2e/alerter_testing.h"
 #include "tests/e2e/harness.h"
 
 namespace omni::e2e {
 namespace {
-
-// Records webhook payloads.
-class WebhookSink {
- public:
-  WebhookSink() {
-    router_.Post("/*", [this](httpapi::Request& req, httpapi::Response& resp) {
-      auto v = json::Parse(req.body());
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        if (v.ok()) payloads_.push_back(*v);
-      }
-      resp.Send(200, "text/plain", "");
-    });
-    httpapi::HttpServerOptions o;
-    o.listen_address = "127.0.0.1:0";
-    o.num_threads = 2;
-    server_ = std::make_unique<httpapi::HttpServer>(o, &router_);
-    REQUIRE(server_->Start().ok());
-  }
-  std::string url() const { return server_->url() + "/hook"; }
-  std::vector<json::JsonValue> Payloads() {
-    std::lock_guard<std::mutex> l(mu_);
-    return payloads_;
-  }
-  // Waits until a payload satisfies `pred`; returns it (null on timeout).
-  json::JsonValue WaitFor(const std::function<bool(const json::JsonValue&)>& pred,
-                          absl::Duration timeout = absl::Seconds(20)) {
-    json::JsonValue found;
-    Eventually(
-        [&] {
-          for (const auto& p : Payloads())
-            if (pred(p)) {
-              found = p;
-              return true;
-            }
-          return false;
-        },
-        timeout);
-    return found;
-  }
-  size_t Count(const std::function<bool(const json::JsonValue&)>& pred) {
-    size_t n = 0;
-    for (const auto& p : Payloads()) n += pred(p);
-    return n;
-  }
-
- private:
-  httpapi::Router router_;
-  std::unique_ptr<httpapi::HttpServer> server_;
-  std::mutex mu_;
-  std::vector<json::JsonValue> payloads_;
-};
-
-bool HasAlert(const json::JsonValue& p, const std::string& alertname, const std::string& status = "") {
-  for (const auto& a : p.Find("alerts")->AsArray())
-    if (a.Find("labels")->GetString("alertname") == alertname && (status.empty() || a.GetString("status") == status))
-      return true;
-  return false;
-}
-
-class AlerterProc {
- public:
-  AlerterProc(const std::string& config, std::string dir = "") : dir_(dir.empty() ? MakeTempDir("alerter-e2e-") : dir) {
-    WriteFile(dir_ + "/alertmanager.yml", config);
-  }
-  bool Start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--config.file=" + dir_ + "/alertmanager.yml", "--storage.path=" + dir_ + "/data",
-                                  "--web.listen-address=127.0.0.1:0", "--grpc.listen-address=127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    daemon_ = std::make_unique<Daemon>(BinaryPath("omniscope-alerter"), args);
-    daemon_->Start();
-    std::string addr = daemon_->ListenAddress("web");
-    if (addr.empty()) return false;
-    url_ = "http://" + addr;
-    return true;
-  }
-  const std::string& url() const { return url_; }
-  const std::string& dir() const { return dir_; }
-  Daemon& daemon() { return *daemon_; }
-
- private:
-  std::string dir_;
-  std::string url_;
-  std::unique_ptr<Daemon> daemon_;
-};
 
 std::string Config(const std::string& hook, const std::string& extra = "", const std::string& timers = "") {
   return absl::StrCat("route:\n  receiver: hook\n  group_by: [alertname]\n",
                       timers.empty() ? "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n" : timers,
                       "receivers:\n- name: hook\n  webhook_configs:\n  - url: ", hook, "\n", extra);
 }
-
-HttpResponse PostJson(const std::string& url, const std::string& body) {
-  return HttpPost(url, body, "application/json");
-}
-
-std::string AlertJson(const std::string& labels, const std::string& extra = "") {
-  return absl::StrCat("{\"labels\":{", labels, "}", extra, "}");
-}
-
-// Runs a command; returns its stdout ("" and rc != 0 on failure).
-std::string Run(const std::string& cmd, int* rc = nullptr) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (f == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  int status = pclose(f);
-  if (rc != nullptr) *rc = WEXITSTATUS(status);
-  return out;
-}
-
-bool Exists(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
 
 TEST_CASE("alerter groups, repeats and resolves notifications", "[e2e][alerter]") {
   WebhookSink sink;
@@ -245,7 +137,7 @@ TEST_CASE("alerter keeps silences and the notification log across kill -9", "[e2
 }
 
 TEST_CASE("amtool works against the alerter", "[e2e][alerter][compat]") {
-  if (!Exists("/usr/bin/amtool")) {
+  if (!Exists(kAmtoolBinary)) {
     WARN("skipped: /usr/bin/amtool not installed (Debian prometheus-alertmanager)");
     return;
   }
@@ -309,33 +201,17 @@ TEST_CASE("real Prometheus delivers an alert through the alerter", "[e2e][alerte
   CHECK(a.GetString("generatorURL").find("/graph?g0.expr=vector") != std::string::npos);
 }
 
-// Drops fields that legitimately differ between two Alertmanagers.
-std::string Normalized(json::JsonValue p) {
-  p.Set("externalURL", "");
-  json::JsonValue* alerts = p.Find("alerts");
-  for (auto& a : alerts->MutableArray()) {
-    a.Set("startsAt", "");
-    a.Set("endsAt", "");
-  }
-  return p.Serialize();
-}
-
 TEST_CASE("webhook payloads match the real Alertmanager's", "[e2e][alerter][compat]") {
-  if (!Exists("/usr/bin/prometheus-alertmanager")) {
-    WARN("skipped: /usr/bin/prometheus-alertmanager not installed");
+  if (!Exists(kAlertmanagerBinary)) {
+    WARN("skipped: " << kAlertmanagerBinary << " not installed");
     return;
   }
   WebhookSink ours, theirs;
   AlerterProc am(Config(ours.url()));
   REQUIRE(am.Start());
-  std::string dir = MakeTempDir("alerter-am-");
-  WriteFile(dir + "/am.yml", Config(theirs.url()));
-  std::string real_url = "http://127.0.0.1:" + std::to_string(FreePort());
-  Daemon real("/usr/bin/prometheus-alertmanager",
-              {"--config.file=" + dir + "/am.yml", "--storage.path=" + dir + "/data",
-               "--web.listen-address=" + real_url.substr(7), "--cluster.listen-address="});
-  real.Start();
-  REQUIRE(Eventually([&] { return HttpGet(real_url + "/-/ready").status == 200; }));
+  RealAlertmanager real(Config(theirs.url()));
+  REQUIRE(real.Start());
+  const std::string& real_url = real.url();
   std::string starts = absl::FormatTime(absl::RFC3339_full, absl::Now() - absl::Minutes(1), absl::UTCTimeZone());
   std::string body = "[" +
                      AlertJson(R"("alertname":"Cmp","instance":"b","job":"j")",
@@ -405,7 +281,7 @@ TEST_CASE("omniscopectl alert and silence verbs against the alerter", "[e2e][ale
   Run(ctl + "silence expire " + id + flag, &rc);
   CHECK(rc == 0);
   CHECK(Run(ctl + "silence query -q --expired" + flag) == id + "\n");
-  if (Exists("/usr/bin/amtool")) {
+  if (Exists(kAmtoolBinary)) {
     // Same rendering as amtool for the same server state.
     std::string ours = Run(ctl + "silence query --expired" + flag);
     std::string theirs = Run("/usr/bin/amtool silence query --expired" + flag);
@@ -551,8 +427,8 @@ namespace omni::e2e {
 namespace {
 
 TEST_CASE("Slack and PagerDuty payloads match the real Alertmanager's", "[e2e][alerter][compat]") {
-  if (!Exists("/usr/bin/prometheus-alertmanager")) {
-    WARN("skipped: /usr/bin/prometheus-alertmanager not installed");
+  if (!Exists(kAlertmanagerBinary)) {
+    WARN("skipped: " << kAlertmanagerBinary << " not installed");
     return;
   }
   WebhookSink ours, theirs;
@@ -563,15 +439,9 @@ TEST_CASE("Slack and PagerDuty payloads match the real Alertmanager's", "[e2e][a
   };
   AlerterProc am(config(ours.url()));
   REQUIRE(am.Start({"--web.external-url=http://ext:9093"}));
-  std::string dir = MakeTempDir("alerter-am-");
-  WriteFile(dir + "/am.yml", config(theirs.url()));
-  std::string real_url = "http://127.0.0.1:" + std::to_string(FreePort());
-  Daemon real("/usr/bin/prometheus-alertmanager",
-              {"--config.file=" + dir + "/am.yml", "--storage.path=" + dir + "/data",
-               "--web.listen-address=" + real_url.substr(7), "--cluster.listen-address=",
-               "--web.external-url=http://ext:9093"});
-  real.Start();
-  REQUIRE(Eventually([&] { return HttpGet(real_url + "/-/ready").status == 200; }));
+  RealAlertmanager real(config(theirs.url()));
+  REQUIRE(real.Start({"--web.external-url=http://ext:9093"}));
+  const std::string& real_url = real.url();
   std::string body = "[" +
                      AlertJson(R"("alertname":"Multi","instance":"i1","job":"j")",
                                ",\"annotations\":{\"summary\":\"sum\"},\"generatorURL\":\"http://g\"") +

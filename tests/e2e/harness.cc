@@ -197,6 +197,13 @@ HttpResponse HttpPost(const std::string& url, const std::string& body, const std
   return r;
 }
 
+HttpResponse HttpDelete(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+  return Perform(curl);
+}
+
 std::string UrlEncode(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {

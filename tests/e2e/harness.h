@@ -69,6 +69,7 @@ struct HttpResponse {
 HttpResponse HttpGet(const std::string& url, const std::string& user = "", const std::string& password = "");
 HttpResponse HttpPost(const std::string& url, const std::string& body,
                       const std::string& content_type = "application/x-www-form-urlencoded");
+HttpResponse HttpDelete(const std::string& url);
 std::string UrlEncode(const std::string& s);
 
 // Retries `probe` until it returns true or `timeout` passes; short pauses

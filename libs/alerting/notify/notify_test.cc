@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "libs/alerting/notify/testing/smtp_sink.h"
 #include "libs/httpapi/http_server.h"
 #include "libs/httpapi/router.h"
 #include "libs/json/json_value.h"
@@ -286,89 +287,6 @@ TEST_CASE("email message has headers and multipart text+html", "[notify]") {
   CHECK(msg->find("--BOUND--") != std::string::npos);
 }
 
-// A one-session SMTP sink: records the commands and the DATA section.
-class SmtpSink {
- public:
-  SmtpSink() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 1);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~SmtpSink() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::vector<std::string> commands;
-  std::string data;
-
- private:
-  void Serve() {
-    int c = accept(fd_, nullptr, nullptr);
-    if (c < 0) return;
-    auto send_line = [&](const std::string& s) { (void)!write(c, s.data(), s.size()); };
-    send_line("220 sink ESMTP\r\n");
-    std::string buf;
-    bool in_data = false;
-    bool awaiting_credentials = false;
-    char tmp[4096];
-    for (;;) {
-      ssize_t n = read(c, tmp, sizeof(tmp));
-      if (n <= 0) break;
-      buf.append(tmp, n);
-      size_t pos;
-      if (in_data) {
-        if ((pos = buf.find("\r\n.\r\n")) == std::string::npos) continue;
-        data = buf.substr(0, pos + 2);
-        buf.erase(0, pos + 5);
-        in_data = false;
-        send_line("250 queued\r\n");
-      }
-      while ((pos = buf.find("\r\n")) != std::string::npos) {
-        std::string line = buf.substr(0, pos);
-        buf.erase(0, pos + 2);
-        commands.push_back(line);
-        if (awaiting_credentials) {
-          awaiting_credentials = false;
-          send_line("235 ok\r\n");
-        } else if (line.rfind("EHLO", 0) == 0) send_line("250-sink\r\n250 AUTH PLAIN\r\n");
-        else if (line == "AUTH PLAIN") {
-          awaiting_credentials = true;
-          send_line("334 \r\n");
-        } else if (line.rfind("AUTH", 0) == 0) send_line("235 ok\r\n");
-        else if (line.rfind("DATA", 0) == 0) {
-          send_line("354 go\r\n");
-          in_data = true;
-          break;
-        } else if (line.rfind("QUIT", 0) == 0) {
-          send_line("221 bye\r\n");
-          close(c);
-          return;
-        } else send_line("250 ok\r\n");
-      }
-      if (in_data && buf.find("\r\n.\r\n") != std::string::npos) {
-        size_t p2 = buf.find("\r\n.\r\n");
-        data = buf.substr(0, p2 + 2);
-        buf.erase(0, p2 + 5);
-        in_data = false;
-        send_line("250 queued\r\n");
-      }
-    }
-    close(c);
-  }
-  int fd_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
 TEST_CASE("email notifier speaks SMTP with AUTH", "[notify]") {
   auto t = tmpl::alertmanager::Template::FromGlobs({});
   REQUIRE(t.ok());
@@ -388,10 +306,11 @@ TEST_CASE("email notifier speaks SMTP with AUTH", "[notify]") {
   bool retry = false;
   absl::Status st = e.Notify(Ctx(), TwoAlerts(), retry);
   INFO(st.ToString());
-  for (const auto& c : sink.commands) INFO(c);
+  const std::vector<std::string> commands = sink.Commands();
+  for (const auto& c : commands) INFO(c);
   REQUIRE(st.ok());
   bool saw_ehlo = false, saw_auth = false, saw_rcpt = false;
-  for (const auto& c : sink.commands) {
+  for (const auto& c : commands) {
     saw_ehlo |= c == "EHLO omni";
     saw_auth |= c.rfind("AUTH", 0) == 0;
     saw_rcpt |= c == "RCPT TO:<ops@example.org>";
@@ -399,7 +318,8 @@ TEST_CASE("email notifier speaks SMTP with AUTH", "[notify]") {
   CHECK(saw_ehlo);
   CHECK(saw_auth);
   CHECK(saw_rcpt);
-  CHECK(sink.data.find("Subject: [FIRING:1] Down (api)") != std::string::npos);
+  REQUIRE(sink.Messages().size() == 1);
+  CHECK(sink.Messages()[0].find("Subject: [FIRING:1] Down (api)") != std::string::npos);
   CHECK(m.total->WithLabelValues({"email"})->Value() == 1);
   CHECK(m.failed->WithLabelValues({"email"})->Value() == 0);
 }
