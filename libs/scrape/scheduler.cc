@@ -115,8 +115,11 @@ void ScrapeScheduler::WorkerLoop() {
       absl::Time now = absl::Now();
       if (next <= now) next = NextAligned(now, t.interval, t.offset);
       t.next = next;
+      // The timer sleeps until the earliest entry; wake it only when this one
+      // is earlier (otherwise every scrape would cost two more context switches).
+      bool earlier = heap_.empty() || next < heap_.top().first;
       heap_.push({next, id});
-      timer_cv_.notify_one();
+      if (earlier) timer_cv_.notify_one();
     }
     done_cv_.notify_all();
   }
