@@ -4,6 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -210,6 +211,51 @@ enum class LoadMode {
   kLastSample,  // only the newest sample in range
 };
 
+// What a database holds, by record kind (a full scan).
+absl::StatusOr<StorageBreakdown> ScanDb(rocksdb::DB* db) {
+  StorageBreakdown b;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    int64_t bytes = static_cast<int64_t>(it->key().size() + it->value().size());
+    switch (it->key()[0]) {
+      case internal::kSeriesPrefix:
+        ++b.series;
+        [[fallthrough]];
+      case internal::kSeriesMetaPrefix:
+        ++b.series_records;
+        b.series_bytes += bytes;
+        break;
+      case internal::kChunkPrefix: {
+        ++b.chunks;
+        b.chunk_bytes += bytes;
+        uint8_t enc;
+        int64_t mint;
+        std::string_view chunk;
+        if (internal::DecodeChunkValue(std::string_view(it->value().data(), it->value().size()), &enc, &mint,
+                                       &chunk) &&
+            chunk.size() >= 2) {
+          b.chunk_samples += (static_cast<uint8_t>(chunk[0]) << 8) | static_cast<uint8_t>(chunk[1]);
+        }
+        break;
+      }
+      case internal::kWalPrefix: {
+        ++b.wal_records;
+        b.wal_bytes += bytes;
+        std::vector<internal::WalSample> samples;
+        if (internal::DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &samples)) {
+          b.wal_samples += static_cast<int64_t>(samples.size());
+        }
+        break;
+      }
+      default:
+        ++b.other_records;
+        b.other_bytes += bytes;
+    }
+  }
+  OMNI_RETURN_IF_ERROR(FromRocksStatus(it->status(), "tsdb: scan"));
+  return b;
+}
+
 // Samples of one series read for a query, already merged and filtered.
 struct LoadedSeries {
   model::Labels labels;
@@ -399,10 +445,24 @@ ReadContext::~ReadContext() {
 // ---------------------------------------------------------------------------
 // Appender
 
+// Appenders come and go once per scrape on the same few threads: each thread
+// keeps one sample buffer for the next appender instead of growing a new one.
+std::vector<PendingSample>& SpareSampleBuffer() {
+  thread_local std::vector<PendingSample> spare;
+  return spare;
+}
+constexpr size_t kMaxSpareSamples = 1 << 16;
+
 class TsdbAppender final : public storage::Appender {
  public:
-  explicit TsdbAppender(RocksDbTsdb* db) : db_(db), min_valid_time_(db->MinValidTime()) {}
-  ~TsdbAppender() override { Rollback(); }
+  explicit TsdbAppender(RocksDbTsdb* db) : db_(db), min_valid_time_(db->MinValidTime()) {
+    samples_.swap(SpareSampleBuffer());
+  }
+  ~TsdbAppender() override {
+    Rollback();
+    std::vector<PendingSample>& spare = SpareSampleBuffer();
+    if (samples_.capacity() <= kMaxSpareSamples && samples_.capacity() > spare.capacity()) samples_.swap(spare);
+  }
 
   absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef ref, const model::Labels& labels,
                                             Timestamp t, double v) override {
@@ -789,6 +849,10 @@ MemSeries* RocksDbTsdb::AcquireByRef(uint64_t ref, Timestamp t, double v, absl::
     if (it == rs.series.end()) return nullptr;
     s = it->second.get();
   }
+  // Scrapes append a target's series in creation (ref) order: start loading
+  // a later series while this one is checked (a prefetch never faults, even
+  // if that series goes away meanwhile).
+  if (ref_table_.Covers(ref + 2)) __builtin_prefetch(ref_table_.Get(ref + 2), 1);
   std::lock_guard slock(s->mu);
   Admit(s, t, v, st, identical);
   return s;
@@ -963,8 +1027,9 @@ absl::Status RocksDbTsdb::CommitSamples(const std::vector<PendingSample>& sample
   for (const auto& p : samples) encoder.Add(p.ref, p.t, p.v);
   uint64_t seq = wal_pins_.Begin();
   uint64_t pin = seq;
-  rocksdb::WriteBatch batch;
-  batch.Put(internal::WalKey(seq), encoder.Finish());
+  const std::string& record = encoder.Finish();
+  rocksdb::WriteBatch batch(record.size() + 64);  // one allocation
+  batch.Put(internal::WalKey(seq), record);
   absl::Status st = FromRocksStatus(db_->Write(write_options_, &batch), "tsdb: write WAL");
   if (!st.ok()) {
     wal_pins_.End(pin);
@@ -1661,10 +1726,36 @@ void RocksDbTsdb::MaintenanceLoop() {
 
 absl::Status RocksDbTsdb::Snapshot(const std::string& dir) {
   if (std::filesystem::exists(dir)) return absl::AlreadyExistsError(absl::StrCat("snapshot dir exists: ", dir));
-  rocksdb::Checkpoint* raw = nullptr;
-  OMNI_RETURN_IF_ERROR(FromRocksStatus(rocksdb::Checkpoint::Create(db_.get(), &raw), "tsdb: checkpoint"));
-  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
-  return FromRocksStatus(cp->CreateCheckpoint(dir), "tsdb: create checkpoint");
+  {
+    std::lock_guard lock(maintenance_mu_);
+    if (closed_) return absl::FailedPreconditionError("tsdb: closed");
+    // The steady state: every sample in a chunk, no WAL records, compacted.
+    OMNI_RETURN_IF_ERROR(PersistAllHeads(/*only_old=*/false, 0));
+    OMNI_RETURN_IF_ERROR(TruncateWal());
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    OMNI_RETURN_IF_ERROR(FromRocksStatus(db_->CompactRange(compact, nullptr, nullptr), "tsdb: compact"));
+    rocksdb::Checkpoint* raw = nullptr;
+    OMNI_RETURN_IF_ERROR(FromRocksStatus(rocksdb::Checkpoint::Create(db_.get(), &raw), "tsdb: checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    OMNI_RETURN_IF_ERROR(FromRocksStatus(cp->CreateCheckpoint(dir), "tsdb: create checkpoint"));
+  }
+  // Count what the copy holds, as a Prometheus block's meta.json does.
+  rocksdb::DB* raw_copy = nullptr;
+  OMNI_RETURN_IF_ERROR(
+      FromRocksStatus(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw_copy), "tsdb: open snapshot"));
+  std::unique_ptr<rocksdb::DB> copy(raw_copy);
+  OMNI_ASSIGN_OR_RETURN(StorageBreakdown b, ScanDb(copy.get()));
+  copy.reset();
+  std::string meta = absl::StrCat(
+      "{\"version\":1,\"stats\":{\"numSamples\":", b.chunk_samples + b.wal_samples, ",\"numSeries\":", b.series,
+      ",\"numChunks\":", b.chunks, "},\"walSamples\":", b.wal_samples, ",\"chunkBytes\":", b.chunk_bytes, "}\n");
+  std::FILE* f = std::fopen((std::filesystem::path(dir) / "meta.json").c_str(), "w");
+  if (f == nullptr) return absl::InternalError(absl::StrCat("tsdb: writing ", dir, "/meta.json"));
+  bool ok = std::fwrite(meta.data(), 1, meta.size(), f) == meta.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) return absl::InternalError(absl::StrCat("tsdb: writing ", dir, "/meta.json"));
+  return absl::OkStatus();
 }
 
 absl::Status RocksDbTsdb::DeleteSeries(const std::vector<model::Matcher>& matchers, Timestamp mint, Timestamp maxt) {
@@ -1845,42 +1936,7 @@ CardinalityStats RocksDbTsdb::Stats(int limit, const std::vector<std::vector<mod
   return out;
 }
 
-absl::StatusOr<StorageBreakdown> RocksDbTsdb::ScanStorage() {
-  StorageBreakdown b;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    int64_t bytes = static_cast<int64_t>(it->key().size() + it->value().size());
-    switch (it->key()[0]) {
-      case internal::kSeriesPrefix:
-      case internal::kSeriesMetaPrefix:
-        ++b.series_records;
-        b.series_bytes += bytes;
-        break;
-      case internal::kChunkPrefix: {
-        ++b.chunks;
-        b.chunk_bytes += bytes;
-        uint8_t enc;
-        int64_t mint;
-        std::string_view chunk;
-        if (internal::DecodeChunkValue(std::string_view(it->value().data(), it->value().size()), &enc, &mint,
-                                       &chunk) &&
-            chunk.size() >= 2) {
-          b.chunk_samples += (static_cast<uint8_t>(chunk[0]) << 8) | static_cast<uint8_t>(chunk[1]);
-        }
-        break;
-      }
-      case internal::kWalPrefix:
-        ++b.wal_records;
-        b.wal_bytes += bytes;
-        break;
-      default:
-        ++b.other_records;
-        b.other_bytes += bytes;
-    }
-  }
-  OMNI_RETURN_IF_ERROR(FromRocksStatus(it->status(), "tsdb: scan"));
-  return b;
-}
+absl::StatusOr<StorageBreakdown> RocksDbTsdb::ScanStorage() { return ScanDb(db_.get()); }
 
 HeadStats RocksDbTsdb::Head() const {
   HeadStats h;

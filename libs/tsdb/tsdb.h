@@ -131,9 +131,10 @@ struct ChunkSeries {
 
 // What the database holds, by record kind (a full scan; for tools).
 struct StorageBreakdown {
-  int64_t series_records = 0, series_bytes = 0;
+  int64_t series_records = 0, series_bytes = 0;  // S and H records
+  int64_t series = 0;                            // S records
   int64_t chunks = 0, chunk_bytes = 0, chunk_samples = 0;  // bytes: keys + values
-  int64_t wal_records = 0, wal_bytes = 0;
+  int64_t wal_records = 0, wal_bytes = 0, wal_samples = 0;
   int64_t other_records = 0, other_bytes = 0;
 };
 
@@ -161,8 +162,12 @@ class Tsdb : public storage::Storage {
       model::Timestamp mint, model::Timestamp maxt, const std::vector<model::Matcher>& matchers) = 0;
 
   // Writes a consistent copy of the database into `dir` (which must not
-  // exist) with rocksdb::Checkpoint (hard links). Samples only in head chunks
-  // are included through the WAL records. Errors: AlreadyExists, Internal.
+  // exist) with rocksdb::Checkpoint (hard links), in its steady state: head
+  // chunks are persisted first (so series start new head chunks), their WAL
+  // records deleted and the database compacted. Samples appended meanwhile
+  // are included through their WAL records. Then writes `dir`/meta.json with
+  // what the copy holds (docs/format/keys.md). Takes seconds on a large
+  // database. Errors: AlreadyExists, FailedPrecondition when closed, Internal.
   virtual absl::Status Snapshot(const std::string& dir) = 0;
 
   // Marks samples in [mint, maxt] of every series matching `matchers` as

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -663,12 +664,24 @@ TEST_CASE("Tsdb snapshot is a usable database", "[unit][tsdb][snapshot]") {
   std::string snap = dir.path() + "/../" + std::filesystem::path(dir.path()).filename().string() + "_snap";
   REQUIRE(db->Snapshot(snap).ok());
   CHECK(db->Snapshot(snap).code() == absl::StatusCode::kAlreadyExists);
+  // Steady state: the head chunk (30 samples after a full chunk of 120) was
+  // persisted, no WAL record is left, and meta.json counts what is there.
+  std::ifstream meta_file(snap + "/meta.json");
+  std::string meta((std::istreambuf_iterator<char>(meta_file)), std::istreambuf_iterator<char>());
+  CHECK(meta == "{\"version\":1,\"stats\":{\"numSamples\":150,\"numSeries\":1,\"numChunks\":2},"
+                "\"walSamples\":0,\"chunkBytes\":" +
+                    std::to_string(db->ScanStorage()->chunk_bytes) + "}\n");
   {
     auto copy = MustOpen(TestOptions(snap));
     auto res = Query(*copy, {Matcher::Equal("__name__", "snap")});
     REQUIRE(res.size() == 1);
     CHECK(res[0].samples.size() == 150);
   }
+  // The source keeps appending into a new head chunk.
+  AppendOne(*db, l, 150 * 1000, 150);
+  auto res = Query(*db, {Matcher::Equal("__name__", "snap")});
+  REQUIRE(res.size() == 1);
+  CHECK(res[0].samples.size() == 151);
   std::filesystem::remove_all(snap);
 }
 
