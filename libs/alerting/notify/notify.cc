@@ -412,22 +412,23 @@ tmpl::alertmanager::Data ToTemplateData(const NotificationData& d) {
   return out;
 }
 
-std::string WebhookPayload(const NotificationData& d, const std::string& group_key, uint64_t max_alerts) {
+std::string WebhookPayload(const NotifyContext& ctx, std::vector<Alert> alerts, const std::string& external_url,
+                           uint64_t max_alerts) {
+  uint64_t truncated = 0;
+  if (max_alerts != 0 && alerts.size() > max_alerts) {
+    truncated = alerts.size() - max_alerts;
+    alerts.resize(max_alerts);
+  }
+  // Built from the sent alerts only, as AM's webhook notifier does.
+  NotificationData d = BuildNotificationData(ctx.receiver_name, ctx.group_labels, alerts, ctx.now, external_url);
   std::string out;
   json::JsonWriter w(&out);
-  size_t n = d.alerts.size();
-  uint64_t truncated = 0;
-  if (max_alerts != 0 && n > max_alerts) {
-    truncated = n - max_alerts;
-    n = max_alerts;
-  }
   w.BeginObject();
   w.KeyString("receiver", d.receiver);
   w.KeyString("status", d.status);
   w.Key("alerts");
   w.BeginArray();
-  for (size_t i = 0; i < n; ++i) {
-    const AlertData& a = d.alerts[i];
+  for (const AlertData& a : d.alerts) {
     w.BeginObject();
     w.KeyString("status", a.status);
     w.Key("labels");
@@ -449,7 +450,7 @@ std::string WebhookPayload(const NotificationData& d, const std::string& group_k
   WriteLabels(w, d.common_annotations);
   w.KeyString("externalURL", d.external_url);
   w.KeyString("version", "4");
-  w.KeyString("groupKey", group_key);
+  w.KeyString("groupKey", ctx.group_key);
   w.Key("truncatedAlerts");
   w.Uint(truncated);
   w.EndObject();
@@ -459,9 +460,9 @@ std::string WebhookPayload(const NotificationData& d, const std::string& group_k
 
 absl::Status WebhookNotifier::Notify(const NotifyContext& ctx, const std::vector<Alert>& alerts, bool& retry) {
   return Measured(m_, "webhook", [&]() -> absl::Status {
-    NotificationData d = BuildNotificationData(ctx.receiver_name, ctx.group_labels, alerts, ctx.now, external_url_);
     std::string url = cfg_.url_file.empty() ? cfg_.url : ReadFileTrimmed(cfg_.url_file);
-    HttpResult r = HttpPost(cfg_.http_config, url, "application/json", WebhookPayload(d, ctx.group_key, cfg_.max_alerts));
+    HttpResult r =
+        HttpPost(cfg_.http_config, url, "application/json", WebhookPayload(ctx, alerts, external_url_, cfg_.max_alerts));
     return CheckHttpResult(r, "webhook", retry);
   });
 }

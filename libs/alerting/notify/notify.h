@@ -58,9 +58,11 @@ tmpl::alertmanager::Data ToTemplateData(const NotificationData& d);
 // Go's time.Time JSON / RFC3339Nano form ("0001-01-01T00:00:00Z" for zero).
 std::string GoTimeString(absl::Time t);
 
-// AM 0.25 webhook message (version "4"); alerts beyond max_alerts (0 = all)
-// are dropped and counted in truncatedAlerts.
-std::string WebhookPayload(const NotificationData& d, const std::string& group_key, uint64_t max_alerts);
+// AM 0.25 webhook message (version "4") for a flush of `alerts`. Alerts beyond
+// max_alerts (0 = all) are dropped and counted in truncatedAlerts; as in AM,
+// status, commonLabels and commonAnnotations then describe the sent alerts only.
+std::string WebhookPayload(const NotifyContext& ctx, std::vector<Alert> alerts, const std::string& external_url,
+                           uint64_t max_alerts);
 
 class WebhookNotifier : public Notifier {
  public:

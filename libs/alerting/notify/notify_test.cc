@@ -70,8 +70,7 @@ NotifyContext Ctx() {
 }
 
 TEST_CASE("webhook payload is AM 0.25's version 4 message", "[notify]") {
-  NotificationData d = BuildNotificationData("team-a", Ctx().group_labels, TwoAlerts(), Ctx().now, "http://am:9093");
-  std::string body = WebhookPayload(d, Ctx().group_key, 0);
+  std::string body = WebhookPayload(Ctx(), TwoAlerts(), "http://am:9093", 0);
   auto v = json::Parse(body);
   REQUIRE(v.ok());
   CHECK(v->GetString("version") == "4");
@@ -89,9 +88,19 @@ TEST_CASE("webhook payload is AM 0.25's version 4 message", "[notify]") {
   CHECK(v->Find("commonLabels")->GetString("job") == "api");
   CHECK(v->Find("commonAnnotations")->GetString("summary") == "down");
 
-  auto t = json::Parse(WebhookPayload(d, "k", 1));
+  // max_alerts: AM builds the message from the alerts it keeps, so status
+  // and common labels describe those only.
+  auto t = json::Parse(WebhookPayload(Ctx(), TwoAlerts(), "http://am:9093", 1));
   CHECK(t->GetInt("truncatedAlerts") == 1);
   CHECK(t->Find("alerts")->AsArray().size() == 1);
+  CHECK(t->GetString("status") == "firing");
+  CHECK(t->Find("commonLabels")->GetString("instance") == "a");
+  std::vector<Alert> resolved_first = TwoAlerts();
+  std::swap(resolved_first[0], resolved_first[1]);
+  auto r = json::Parse(WebhookPayload(Ctx(), resolved_first, "http://am:9093", 1));
+  CHECK(r->GetString("status") == "resolved");
+  CHECK(r->Find("commonLabels")->GetString("instance") == "b");
+  CHECK(r->Find("commonAnnotations")->GetString("summary") == "down");
 }
 
 TEST_CASE("webhook notifier posts, retries 5xx and 429, not 4xx", "[notify]") {
