@@ -5,7 +5,7 @@ if(OMNI_BUILD_TESTS)
   add_dependencies(alerter_e2e_test omniscope-alerter omniscopectl)
   # The alerter and the real Alertmanager side by side (skipped without it).
   omni_cc_test(NAME alerter_compat_test SRCS ${CMAKE_CURRENT_LIST_DIR}/alerter_compat_test.cc LABELS "e2e;compat"
-    DEPS omni::e2e_harness omni::httpapi omni::json omni::alerting_notify_testing)
+    DEPS omni::e2e_harness omni::httpapi omni::json omni::alerting_notify_testing absl::str_format)
   add_dependencies(alerter_compat_test omniscope-alerter)
   omni_e2e_compat_labels(alerter_compat_test)
 endif()

@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -236,7 +237,8 @@ TEST_CASE("compat: grouping over a route tree with continue and matchers", "[e2e
                          "    group_by: [cluster]\n"
                          "  - match: {team: web}\n    receiver: web\n    group_by: ['...']\n"
                          "    routes:\n    - match_re: {env: 'de.'}\n      receiver: dev\n      group_by: [alertname]\n",
-                         WebhookReceivers({"default", "nonprod", "db", "pager", "web", "dev"})));
+                         WebhookReceivers({"default", "nonprod", "db", "pager", "web"}),
+                         "- name: dev\n  webhook_configs:\n  - url: ", kHook, "\n    max_alerts: 1\n"));
   REQUIRE(pair.Start());
   std::string now = Rfc3339(absl::Now());
   std::vector<TestAlert> alerts = {
@@ -267,6 +269,10 @@ TEST_CASE("compat: grouping over a route tree with continue and matchers", "[e2e
   for (const auto& [key, notifications] : d) per_receiver[key.substr(0, key.find(' '))] += notifications.size();
   CHECK(per_receiver == std::map<std::string, int>{
                             {"nonprod", 2}, {"db", 2}, {"pager", 2}, {"web", 1}, {"dev", 1}, {"default", 1}});
+  // max_alerts: 1 truncates dev's group of two.
+  REQUIRE(d.count("dev {}/{team=\"web\"}/{env=~\"^(?:de.)$\"}:{alertname=\"WebSlow\"}") == 1);
+  CHECK(absl::StrContains(d["dev {}/{team=\"web\"}/{env=~\"^(?:de.)$\"}:{alertname=\"WebSlow\"}"][0],
+                          "\"truncatedAlerts\":1"));
   // The API's groups agree too.
   CHECK(GroupsDigest(pair.ours().url()) == GroupsDigest(pair.theirs().url()));
 }
@@ -443,30 +449,50 @@ TEST_CASE("compat: silences mute alerts until they are expired", "[e2e][alerter]
   CHECK(AlertStatuses(pair.ours().url(), names) == AlertStatuses(pair.theirs().url(), names));
 }
 
+// The hours around now (previous, current, next) in `zone` as time ranges,
+// for an interval that is active now only when evaluated in that zone.
+std::string HoursAroundNow(const std::string& zone) {
+  absl::TimeZone tz;
+  REQUIRE(absl::LoadTimeZone(zone, &tz));
+  int h = absl::ToCivilHour(absl::Now(), tz).hour();
+  std::vector<std::string> ranges;
+  for (int d : {-1, 0, 1}) {
+    int start = (h + d + 24) % 24;
+    ranges.push_back(absl::StrFormat("{start_time: '%02d:00', end_time: '%02d:00'}", start, start + 1));
+  }
+  return "[" + absl::StrJoin(ranges, ", ") + "]";
+}
+
 TEST_CASE("compat: mute and active time intervals", "[e2e][alerter][compat]") {
   SKIP_WITHOUT_ALERTMANAGER();
+  // UTC+14: the same clock hours in UTC are 10 to 14 hours away, so an
+  // implementation that ignored `location` would disagree with Alertmanager.
+  const std::string zone = "Pacific/Kiritimati";
   Pair pair(absl::StrCat("time_intervals:\n"
                          "- name: always\n  time_intervals:\n  - times: [{start_time: '00:00', end_time: '24:00'}]\n"
-                         "- name: never\n  time_intervals:\n  - years: ['2001']\n",
+                         "- name: never\n  time_intervals:\n  - years: ['2001']\n"
+                         "- name: now-there\n  time_intervals:\n  - times: ", HoursAroundNow(zone),
+                         "\n    location: ", zone, "\n",
                          "route:\n  receiver: mute-active\n  group_by: [alertname]\n", kTimers,
                          "  routes:\n"
                          "  - receiver: mute-active\n    mute_time_intervals: [always]\n    continue: true\n"
                          "  - receiver: active-inactive\n    active_time_intervals: [never]\n    continue: true\n"
+                         "  - receiver: mute-there\n    mute_time_intervals: [never, now-there]\n    continue: true\n"
                          "  - receiver: mute-inactive\n    mute_time_intervals: [never]\n    continue: true\n"
+                         "  - receiver: active-there\n    active_time_intervals: [now-there]\n    continue: true\n"
                          "  - receiver: active-active\n    active_time_intervals: [always]\n",
-                         WebhookReceivers({"mute-active", "active-inactive", "mute-inactive", "active-active"})));
+                         WebhookReceivers({"mute-active", "active-inactive", "mute-there", "mute-inactive",
+                                           "active-there", "active-active"})));
   REQUIRE(pair.Start());
   pair.Push({{{{"alertname", "T"}, {"instance", "1"}}, Rfc3339(absl::Now())}});
-  const std::string open1 = "mute-inactive", open2 = "active-active";
-  REQUIRE(pair.WaitDelivered(open1, 1));
-  REQUIRE(pair.WaitDelivered(open2, 1));
-  // One more flush cycle for every group (all four were created together):
-  // after the open routes deliver it, the muted routes have flushed twice.
+  const std::vector<std::string> open = {"mute-inactive", "active-there", "active-active"};
+  for (const std::string& r : open) REQUIRE(pair.WaitDelivered(r, 1));
+  // One more flush cycle for every group (all were created together): after
+  // the open routes deliver it, the muted routes have flushed twice.
   pair.Push({{{{"alertname", "T"}, {"instance", "2"}}, Rfc3339(absl::Now())}});
-  REQUIRE(pair.WaitDelivered(open1, 2));
-  REQUIRE(pair.WaitDelivered(open2, 2));
+  for (const std::string& r : open) REQUIRE(pair.WaitDelivered(r, 2));
   pair.CheckSameDeliveries();
-  CHECK(Collect(pair.ours_hook()).size() == 2);
+  CHECK(Collect(pair.ours_hook()).size() == 3);
 }
 
 // --- email ---
@@ -621,6 +647,15 @@ TEST_CASE("compat: default email template and headers", "[e2e][alerter][compat]"
     std::sort(out.begin(), out.end());
     return out;
   };
+  // The SMTP conversations (EHLO name, MAIL FROM, RCPT TO for each address).
+  auto envelope = [](SmtpSink& sink) {
+    std::vector<std::string> out;
+    for (const std::string& c : sink.Commands())
+      if (!absl::StartsWith(c, "QUIT")) out.push_back(c);  // may still be on its way
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(envelope(pair.ours_smtp()) == envelope(pair.theirs_smtp()));
   std::vector<std::string> ours = digests(pair.ours_smtp()), theirs = digests(pair.theirs_smtp());
   REQUIRE(ours.size() == 3);
   REQUIRE(theirs.size() == 3);
