@@ -7,8 +7,9 @@
 namespace omni::httpapi {
 namespace {
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> out;
+template <typename Str>
+std::vector<Str> SplitPath(std::string_view path) {
+  std::vector<Str> out;
   size_t i = 0;
   if (!path.empty() && path[0] == '/') i = 1;
   while (i <= path.size()) {
@@ -39,7 +40,7 @@ void Router::Handle(std::vector<std::string> methods, std::string_view pattern, 
     r.prefix = true;
     p.remove_suffix(1);  // keep the trailing '/'
   }
-  r.segments = SplitPath(p);
+  r.segments = SplitPath<std::string>(p);
   if (r.prefix && !r.segments.empty() && r.segments.back().empty()) r.segments.pop_back();
   r.handler = std::move(handler);
   routes_.push_back(std::move(r));
@@ -50,8 +51,7 @@ void Router::Handle(std::vector<std::string> methods, std::string_view pattern, 
   });
 }
 
-bool Router::Match(const Route& route, std::string_view path, Request* req) const {
-  std::vector<std::string> segs = SplitPath(path);
+bool Router::Match(const Route& route, const std::vector<std::string_view>& segs, Request* req) const {
   if (route.prefix) {
     // "/static/*" matches "/static/" and deeper, not "/static".
     if (segs.size() <= route.segments.size()) return false;
@@ -71,8 +71,12 @@ bool Router::Match(const Route& route, std::string_view path, Request* req) cons
   if (req != nullptr) {
     for (auto& [k, v] : params) req->SetPathParam(k, v);
     if (route.prefix) {
-      std::vector<std::string> rest(segs.begin() + route.segments.size(), segs.end());
-      req->SetPathParam("*", absl::StrJoin(rest, "/"));
+      std::string rest;
+      for (size_t i = route.segments.size(); i < segs.size(); ++i) {
+        if (i > route.segments.size()) rest.push_back('/');
+        rest.append(segs[i]);
+      }
+      req->SetPathParam("*", std::move(rest));
     }
     req->set_route(route.pattern);
   }
@@ -81,15 +85,16 @@ bool Router::Match(const Route& route, std::string_view path, Request* req) cons
 
 void Router::Dispatch(Request& req, Response& resp) const {
   std::vector<std::string> allowed;
+  const std::vector<std::string_view> segs = SplitPath<std::string_view>(req.path());
   for (const Route& r : routes_) {
-    if (!Match(r, req.path(), nullptr)) continue;
+    if (!Match(r, segs, nullptr)) continue;
     if (!MethodAllowed(r.methods, req.method())) {
       for (const auto& m : r.methods) {
         if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) allowed.push_back(m);
       }
       continue;
     }
-    Match(r, req.path(), &req);
+    Match(r, segs, &req);
     r.handler(req, resp);
     return;
   }

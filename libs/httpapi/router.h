@@ -48,7 +48,8 @@ class Router {
     bool prefix = false;
     Handler handler;
   };
-  bool Match(const Route& route, std::string_view path, Request* req) const;
+  // `segs`: the request path split at '/' (done once per request).
+  bool Match(const Route& route, const std::vector<std::string_view>& segs, Request* req) const;
 
   std::vector<Route> routes_;
 };
