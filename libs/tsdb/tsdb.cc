@@ -289,6 +289,10 @@ struct ReadContext {
   const rocksdb::Snapshot* snapshot = nullptr;
   std::unique_ptr<rocksdb::Iterator> it;
   std::string head_bytes;  // scratch copy of a head chunk (reused between series)
+  // No key of `it` lies between gap_from and its position (see SeekForward).
+  std::string gap_from;
+  bool gap_exclusive = false;
+  bool gap_valid = false;
   ~ReadContext();
 };
 
@@ -382,6 +386,10 @@ class RocksDbTsdb final : public Tsdb {
   // [mint, maxt] (persisted chunks all precede the head) or none overlap.
   bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
                       int64_t* b0, int64_t* b1) const;
+  // Positions ctx->it at the first key >= target (cheaply when targets come
+  // in increasing order). ReadPersisted moves ctx->it only through these two.
+  void SeekForward(ReadContext* ctx, const std::string& target);
+  void StepForward(ReadContext* ctx);
   // Calls fn(chunk bytes) for every persisted chunk of `ref` in buckets
   // [b0, b1] that overlaps [mint, maxt], in time order.
   absl::Status ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t b0, int64_t b1, Timestamp mint,
@@ -1175,6 +1183,32 @@ bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp m
   return *b0 <= *b1;
 }
 
+void RocksDbTsdb::SeekForward(ReadContext* ctx, const std::string& target) {
+  // ctx->gap_from: no key lies in [gap_from, current position) (or in
+  // (gap_from, position) when exclusive). Targets at or after it are found
+  // with a few Next()s when series are read in key order (read-ahead);
+  // otherwise a Seek: a binary search in the memtables and every SST level.
+  constexpr int kMaxSteps = 8;
+  rocksdb::Iterator* it = ctx->it.get();
+  for (int steps = 0; ctx->gap_valid && steps < kMaxSteps && it->Valid(); ++steps) {
+    int c = target.compare(ctx->gap_from);
+    if (c < 0 || (c == 0 && ctx->gap_exclusive)) break;
+    if (it->key().compare(rocksdb::Slice(target)) >= 0) return;
+    StepForward(ctx);
+  }
+  it->Seek(target);
+  ctx->gap_from = target;
+  ctx->gap_exclusive = false;
+  ctx->gap_valid = true;
+}
+
+void RocksDbTsdb::StepForward(ReadContext* ctx) {
+  rocksdb::Slice key = ctx->it->key();
+  ctx->gap_from.assign(key.data(), key.size());
+  ctx->gap_exclusive = true;
+  ctx->it->Next();
+}
+
 absl::Status RocksDbTsdb::ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t b0, int64_t b1, Timestamp mint,
                                         Timestamp maxt,
                                         const std::function<absl::Status(std::string_view)>& fn) {
@@ -1188,7 +1222,7 @@ absl::Status RocksDbTsdb::ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t 
     std::string prefix = internal::ChunkSeriesPrefix(b, ref);
     std::string start = prefix;
     internal::PutBE64(&start, internal::OrderedBits(mint));
-    for (it->Seek(start); it->Valid(); it->Next()) {
+    for (SeekForward(ctx, start); it->Valid(); StepForward(ctx)) {
       rocksdb::Slice key = it->key();
       if (key.size() != 25 || std::memcmp(key.data(), prefix.data(), prefix.size()) != 0) break;
       uint8_t enc;
