@@ -413,9 +413,10 @@ TEST_CASE("compat: silences mute alerts until they are expired", "[e2e][alerter]
                          "inhibit_rules:\n- source_matchers: [alertname=Src]\n"
                          "  target_matchers: [severity=warning]\n"));
   REQUIRE(pair.Start());
-  auto silence = [](const std::string& matchers) {
-    return absl::StrCat(R"({"matchers":)", matchers, R"(,"startsAt":")", Rfc3339(absl::Now()), R"(","endsAt":")",
-                        Rfc3339(absl::Now() + absl::Hours(1)), R"(","createdBy":"compat","comment":"test"})");
+  auto silence = [](const std::string& matchers, absl::Duration starts_in) {
+    absl::Time starts = absl::Now() + starts_in;
+    return absl::StrCat(R"({"matchers":)", matchers, R"(,"startsAt":")", Rfc3339(starts), R"(","endsAt":")",
+                        Rfc3339(starts + absl::Hours(1)), R"(","createdBy":"compat","comment":"test"})");
   };
   // The same silences on both; ids differ, so the API comparison maps them to names.
   std::map<std::string, std::string> names;
@@ -423,9 +424,12 @@ TEST_CASE("compat: silences mute alerts until they are expired", "[e2e][alerter]
   for (const auto& [name, matchers] : std::vector<std::pair<std::string, std::string>>{
            {"S1", R"([{"name":"instance","value":"a|b","isRegex":true}])"},
            {"S2", R"([{"name":"alertname","value":"Quiet","isRegex":false,"isEqual":true}])"},
-           {"S3", R"([{"name":"alertname","value":"Src","isRegex":false}])"}}) {
-    HttpResponse a = PostJson(pair.ours().url() + "/api/v2/silences", silence(matchers));
-    HttpResponse b = PostJson(pair.theirs().url() + "/api/v2/silences", silence(matchers));
+           {"S3", R"([{"name":"alertname","value":"Src","isRegex":false}])"},
+           // Pending (starts in an hour): silences nothing yet.
+           {"S4", R"([{"name":"instance","value":"c","isRegex":false}])"}}) {
+    absl::Duration starts_in = name == "S4" ? absl::Hours(1) : absl::ZeroDuration();
+    HttpResponse a = PostJson(pair.ours().url() + "/api/v2/silences", silence(matchers, starts_in));
+    HttpResponse b = PostJson(pair.theirs().url() + "/api/v2/silences", silence(matchers, starts_in));
     REQUIRE(a.status == 200);
     REQUIRE(b.status == 200);
     ids[name] = {json::Parse(a.body)->GetString("silenceID"), json::Parse(b.body)->GetString("silenceID")};
