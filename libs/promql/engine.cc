@@ -282,17 +282,27 @@ void Evaluator::ForEachSelected(const Expr& vs, int64_t mint, int64_t maxt, int6
   auto set = querier_->Select(/*sorted=*/true, hints, vs.matchers);
   std::vector<Point> pts;
   size_t n = 0;
+  constexpr size_t kBatch = 256;
+  model::Sample batch[kBatch];
   while (set->Next()) {
     const storage::Series& s = set->At();
     pts.clear();
     auto it = s.Iterator();
     if (it->Seek(mint)) {
-      do {
-        model::Sample smp = it->At();
-        if (smp.t > maxt) break;
-        if (drop_stale && model::IsStaleNaN(smp.v)) continue;
-        pts.push_back(Point{smp.t, smp.v});
-      } while (it->Next());
+      bool first = true, done = false;
+      while (!done) {
+        size_t n = it->Fill(first, batch, kBatch);
+        first = false;
+        for (size_t i = 0; i < n; i++) {
+          if (batch[i].t > maxt) {
+            done = true;
+            break;
+          }
+          if (drop_stale && model::IsStaleNaN(batch[i].v)) continue;
+          pts.push_back(Point{batch[i].t, batch[i].v});
+        }
+        if (n < kBatch) break;
+      }
     }
     if (!it->status().ok()) internal::Fail(it->status());
     fn(s.labels(), pts);

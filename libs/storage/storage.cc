@@ -71,6 +71,13 @@ class ErrorSeriesSet final : public SeriesSet {
 
 }  // namespace
 
+size_t SampleIterator::Fill(bool include_current, model::Sample* out, size_t n) {
+  size_t i = 0;
+  if (include_current && n > 0) out[i++] = At();
+  while (i < n && Next()) out[i++] = At();
+  return i;
+}
+
 const char* AppendErrorReason(AppendError kind) {
   switch (kind) {
     case AppendError::kNone: return "none";

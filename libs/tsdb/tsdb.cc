@@ -552,6 +552,18 @@ class LoadedSeriesView final : public storage::Series {
       return pos_ < static_cast<ptrdiff_t>(s_->size());
     }
     model::Sample At() const override { return (*s_)[pos_]; }
+    size_t Fill(bool include_current, model::Sample* out, size_t n) override {
+      ptrdiff_t size = static_cast<ptrdiff_t>(s_->size());
+      ptrdiff_t from = include_current ? pos_ : pos_ + 1;
+      if (from < 0 || from >= size || n == 0) {
+        if (!include_current) pos_ = std::min(pos_ + 1, size);
+        return 0;
+      }
+      size_t count = std::min(n, static_cast<size_t>(size - from));
+      std::memcpy(out, s_->data() + from, count * sizeof(model::Sample));
+      pos_ = from + static_cast<ptrdiff_t>(count) - 1;
+      return count;
+    }
 
    private:
     const std::vector<model::Sample>* s_;

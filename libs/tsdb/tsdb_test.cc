@@ -298,6 +298,36 @@ TEST_CASE("Tsdb Select of many series with persisted chunks returns exactly the 
   REQUIRE(db->Close().ok());
 }
 
+TEST_CASE("Tsdb sample iterator Fill copies what Next and At give", "[unit][tsdb]") {
+  TempDir dir;
+  auto db = MustOpen(TestOptions(dir.path()));
+  Labels l = Labels::FromPairs({{"__name__", "m"}});
+  for (int i = 0; i < 10; ++i) AppendOne(*db, l, 1000 * i, i);
+  auto q = db->NewQuerier(model::kMinTime, model::kMaxTime);
+  REQUIRE(q.ok());
+  for (size_t batch : {1, 3, 4, 20}) {
+    INFO("batch " << batch);
+    auto set = (*q)->Select(true, {}, {Matcher::Equal("__name__", "m")});
+    REQUIRE(set->Next());
+    auto it = set->At().Iterator();
+    REQUIRE(it->Seek(2500));  // at t=3000
+    std::vector<Sample> got(batch);
+    std::vector<int64_t> times;
+    bool first = true;
+    while (true) {
+      size_t n = it->Fill(first, got.data(), batch);
+      first = false;
+      for (size_t i = 0; i < n; ++i) times.push_back(got[i].t);
+      if (n > 0) CHECK(it->At().t == got[n - 1].t);
+      if (n < batch) break;
+    }
+    CHECK(times == std::vector<int64_t>{3000, 4000, 5000, 6000, 7000, 8000, 9000});
+    CHECK_FALSE(it->Next());
+  }
+  q->reset();
+  REQUIRE(db->Close().ok());
+}
+
 TEST_CASE("Tsdb matcher selection uses =, !=, =~, !~", "[unit][tsdb][index]") {
   TempDir dir;
   auto db = MustOpen(TestOptions(dir.path()));
