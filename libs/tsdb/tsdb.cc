@@ -1200,7 +1200,7 @@ void RocksDbTsdb::SeekForward(ReadContext* ctx, const std::string& target) {
   // (gap_from, position) when exclusive). Targets at or after it are found
   // with a few Next()s when series are read in key order (read-ahead);
   // otherwise a Seek: a binary search in the memtables and every SST level.
-  constexpr int kMaxSteps = 8;
+  constexpr int kMaxSteps = 2;  // a failed walk costs its steps and the Seek
   rocksdb::Iterator* it = ctx->it.get();
   for (int steps = 0; ctx->gap_valid && steps < kMaxSteps && it->Valid(); ++steps) {
     int c = target.compare(ctx->gap_from);
