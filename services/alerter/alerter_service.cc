@@ -15,6 +15,22 @@ using alerting::Alert;
 int64_t ToMs(absl::Time t) { return alerting::IsZeroTime(t) ? 0 : absl::ToUnixMillis(t); }
 absl::Time FromMs(int64_t ms) { return ms == 0 ? alerting::kZeroTime : absl::FromUnixMillis(ms); }
 
+// The pairs as sent, empty values included (labels drop them, annotations keep them).
+std::vector<model::Label> PairsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
+  std::vector<model::Label> out;
+  out.reserve(in.size());
+  for (const pb::Label& l : in) out.push_back({l.name(), l.value()});
+  return out;
+}
+
+void AnnotationsToProto(const alerting::Annotations& in, google::protobuf::RepeatedPtrField<pb::Label>* out) {
+  for (const model::Label& l : in) {
+    pb::Label* p = out->Add();
+    p->set_name(l.name);
+    p->set_value(l.value);
+  }
+}
+
 absl::StatusOr<alerting::Matcher> MatcherFromProto(const pb::LabelMatcher& m) {
   alerting::MatchType t = alerting::MatchType::kEqual;
   switch (m.type()) {
@@ -51,7 +67,7 @@ void SilenceToProto(const alerting::Silence& s, absl::Time now, pb::Silence* out
 void AlertToProto(const Alert& a, const alerting::AlertStatus& st, const alerting::Route* route,
                   pb::GettableAlert* out) {
   rpc::LabelsToProto(a.labels, out->mutable_alert()->mutable_labels());
-  rpc::LabelsToProto(a.annotations, out->mutable_alert()->mutable_annotations());
+  AnnotationsToProto(a.annotations, out->mutable_alert()->mutable_annotations());
   out->mutable_alert()->set_starts_at_ms(ToMs(a.starts_at));
   out->mutable_alert()->set_ends_at_ms(ToMs(a.ends_at));
   out->mutable_alert()->set_generator_url(a.generator_url);
@@ -74,11 +90,8 @@ grpc::Status AlerterServiceImpl::PushAlerts(grpc::ServerContext*, const pb::Push
   std::vector<std::string> errs;
   for (const pb::Alert& in : req->alerts()) {
     Alert a;
-    std::vector<model::Label> ls;
-    for (const auto& l : in.labels())
-      if (!l.value().empty()) ls.push_back({l.name(), l.value()});
-    a.labels = model::Labels::FromUnsorted(std::move(ls));
-    a.annotations = rpc::LabelsFromProto(in.annotations());
+    a.labels = model::Labels::FromUnsorted(PairsFromProto(in.labels()));
+    a.annotations = alerting::Annotations::FromUnsorted(PairsFromProto(in.annotations()));
     a.starts_at = FromMs(in.starts_at_ms());
     a.ends_at = FromMs(in.ends_at_ms());
     a.generator_url = in.generator_url();

@@ -48,19 +48,22 @@ absl::StatusOr<absl::Time> ParseApiTime(const JsonValue* v) {
   return t;
 }
 
-absl::StatusOr<model::Labels> ParseLabelSet(const JsonValue* v, bool drop_empty) {
+// The pairs of a models.LabelSet object, empty values included; the caller
+// decides (labels drop them, annotations keep them).
+absl::StatusOr<std::vector<model::Label>> ParseLabelSet(const JsonValue* v) {
   std::vector<model::Label> ls;
-  if (v == nullptr || v->IsNull()) return model::Labels();
+  if (v == nullptr || v->IsNull()) return ls;
   if (!v->IsObject()) return absl::InvalidArgumentError("label set must be an object");
   for (const auto& [k, val] : v->AsObject()) {
     if (!val.IsString()) return absl::InvalidArgumentError(absl::StrCat("label ", k, " must be a string"));
-    if (drop_empty && val.AsString().empty()) continue;
     ls.push_back({k, val.AsString()});
   }
-  return model::Labels::FromUnsorted(std::move(ls));
+  return ls;
 }
 
-void WriteLabels(JsonWriter& w, const model::Labels& ls) {
+// Writes a label set or annotations as a JSON object (models.LabelSet).
+template <typename Pairs>
+void WriteLabels(JsonWriter& w, const Pairs& ls) {
   w.BeginObject();
   for (const auto& l : ls) w.KeyString(l.name, l.value);
   w.EndObject();
@@ -267,15 +270,16 @@ void Api::PostAlerts(Request& req, Response& resp, bool v1) {
   for (const JsonValue& item : doc->AsArray()) {
     Alert a;
     absl::Status st;
-    auto labels = ParseLabelSet(item.Find("labels"), /*drop_empty=*/true);
-    auto annotations = ParseLabelSet(item.Find("annotations"), true);
+    auto labels = ParseLabelSet(item.Find("labels"));
+    auto annotations = ParseLabelSet(item.Find("annotations"));
     auto starts = ParseApiTime(item.Find("startsAt"));
     auto ends = ParseApiTime(item.Find("endsAt"));
     for (const absl::Status& s : {labels.status(), annotations.status(), starts.status(), ends.status()})
       if (st.ok() && !s.ok()) st = s;
     if (st.ok()) {
-      a.labels = *labels;
-      a.annotations = *annotations;
+      // AM drops labels with empty values (removeEmptyLabels) but keeps such annotations.
+      a.labels = model::Labels::FromUnsorted(std::move(*labels));
+      a.annotations = Annotations::FromUnsorted(std::move(*annotations));
       a.starts_at = *starts;
       a.ends_at = *ends;
       a.generator_url = item.GetString("generatorURL");

@@ -67,6 +67,32 @@ TEST_CASE("POST /api/v2/alerts validates like AM and stores valid alerts", "[api
   CHECK(b3.find("\"code\":400") != std::string::npos);
 }
 
+TEST_CASE("POST and GET /api/v2/alerts keep empty annotation values, drop empty labels", "[apiv2]") {
+  Fixture f;
+  auto [code, body] = f.Do("POST", "/api/v2/alerts", "",
+                           R"([{"labels":{"alertname":"x","e":""},"annotations":{"summary":"s","runbook":""}}])");
+  CHECK(code == 200);
+  REQUIRE(f.stored.size() == 1);
+  CHECK(f.stored[0].annotations == Annotations::FromPairs({{"runbook", ""}, {"summary", "s"}}));
+  CHECK_FALSE(f.stored[0].labels.Has("e"));
+  auto [c2, b2] = f.Do("GET", "/api/v2/alerts");
+  CHECK(c2 == 200);
+  auto v = json::Parse(b2);
+  REQUIRE(v.ok());
+  REQUIRE(v->AsArray().size() == 1);
+  const json::JsonValue* ann = v->AsArray()[0].Find("annotations");
+  REQUIRE(ann != nullptr);
+  REQUIRE(ann->Find("runbook") != nullptr);
+  CHECK(ann->GetString("runbook").empty());
+  CHECK(ann->GetString("summary") == "s");
+  CHECK(v->AsArray()[0].Find("labels")->Find("e") == nullptr);
+  // An invalid annotation name rejects the alert, empty value or not.
+  auto [c3, b3] = f.Do("POST", "/api/v2/alerts", "", R"([{"labels":{"alertname":"y"},"annotations":{"a-b":""}}])");
+  CHECK(c3 == 400);
+  CHECK(b3 == "\"invalid annotations: invalid name \\\"a-b\\\"\"\n");
+  CHECK(f.stored.size() == 1);
+}
+
 TEST_CASE("GET /api/v2/alerts renders gettable alerts with filters", "[apiv2]") {
   Fixture f;
   f.Do("POST", "/api/v2/alerts", "", R"([{"labels":{"alertname":"x"}},{"labels":{"alertname":"y"}}])");

@@ -83,13 +83,16 @@ absl::Status Measured(NotifyMetrics* m, const char* integration, const std::func
   return st;
 }
 
-void WriteLabels(json::JsonWriter& w, const model::Labels& ls) {
+// Writes a label set or annotations as a JSON object (Go map[string]string).
+template <typename Pairs>
+void WriteLabels(json::JsonWriter& w, const Pairs& ls) {
   w.BeginObject();
   for (const auto& l : ls) w.KeyString(l.name, l.value);
   w.EndObject();
 }
 
-tmpl::alertmanager::KV ToKV(const model::Labels& ls) {
+template <typename Pairs>
+tmpl::alertmanager::KV ToKV(const Pairs& ls) {
   tmpl::alertmanager::KV kv;
   for (const auto& l : ls) kv[l.name] = l.value;
   return kv;

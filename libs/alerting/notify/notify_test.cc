@@ -51,7 +51,7 @@ struct Sink {
 std::vector<Alert> TwoAlerts() {
   Alert a;
   a.labels = model::Labels::FromPairs({{"alertname", "Down"}, {"job", "api"}, {"instance", "a"}});
-  a.annotations = model::Labels::FromPairs({{"summary", "down"}});
+  a.annotations = Annotations::FromPairs({{"summary", "down"}});
   a.starts_at = absl::FromUnixSeconds(1700000000);
   a.generator_url = "http://prom/graph";
   Alert b = a;
@@ -101,6 +101,30 @@ TEST_CASE("webhook payload is AM 0.25's version 4 message", "[notify]") {
   CHECK(r->GetString("status") == "resolved");
   CHECK(r->Find("commonLabels")->GetString("instance") == "b");
   CHECK(r->Find("commonAnnotations")->GetString("summary") == "down");
+}
+
+TEST_CASE("webhook payload and template data keep empty annotation values", "[notify]") {
+  std::vector<Alert> as = TwoAlerts();
+  as[0].annotations = Annotations::FromPairs({{"summary", "down"}, {"runbook", ""}});
+  auto v = json::Parse(WebhookPayload(Ctx(), as, "http://am:9093", 0));
+  REQUIRE(v.ok());
+  const auto& alerts = v->Find("alerts")->AsArray();
+  REQUIRE(alerts[0].Find("annotations")->Find("runbook") != nullptr);
+  CHECK(alerts[0].Find("annotations")->GetString("runbook").empty());
+  CHECK(alerts[1].Find("annotations")->Find("runbook") == nullptr);
+  // As in AM, {"runbook": ""} is common with an alert that lacks it.
+  REQUIRE(v->Find("commonAnnotations")->Find("runbook") != nullptr);
+  CHECK(v->Find("commonAnnotations")->GetString("summary") == "down");
+
+  auto t = tmpl::alertmanager::Template::FromGlobs({});
+  REQUIRE(t.ok());
+  NotificationData d = BuildNotificationData("team-a", Ctx().group_labels, as, Ctx().now, "http://am:9093");
+  auto out = (*t)->ExecuteTextString(
+      "{{ range .CommonAnnotations.SortedPairs }}{{ .Name }}=[{{ .Value }}] {{ end }}|"
+      "{{ (index .Alerts 0).Annotations.Names }}|{{ len (index .Alerts 1).Annotations }}",
+      ToTemplateData(d).ToValue());
+  REQUIRE(out.ok());
+  CHECK(*out == "runbook=[] summary=[down] |[runbook summary]|1");
 }
 
 TEST_CASE("webhook notifier posts, retries 5xx and 429, not 4xx", "[notify]") {

@@ -50,7 +50,7 @@ NotificationData BuildNotificationData(std::string_view receiver, const model::L
     d.common_annotations = alerts[0].annotations;
     for (size_t i = 1; i < alerts.size(); ++i) {
       d.common_labels = Intersect(d.common_labels, alerts[i].labels);
-      d.common_annotations = Intersect(d.common_annotations, alerts[i].annotations);
+      d.common_annotations = Annotations::CommonWith(d.common_annotations, alerts[i].annotations);
     }
   }
   return d;

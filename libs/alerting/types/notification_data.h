@@ -21,7 +21,7 @@ namespace omni::alerting {
 struct AlertData {
   std::string status;  // "firing" / "resolved"
   model::Labels labels;
-  model::Labels annotations;
+  Annotations annotations;
   absl::Time starts_at;
   absl::Time ends_at;  // kZeroTime for firing alerts whose end is unknown
   std::string generator_url;
@@ -35,7 +35,8 @@ struct NotificationData {
   std::vector<AlertData> alerts;
   model::Labels group_labels;
   model::Labels common_labels;
-  model::Labels common_annotations;
+  // As AM: a missing annotation counts as "", so an empty value stays common.
+  Annotations common_annotations;
   std::string external_url;
 
   // Alerts with the given status, in order.

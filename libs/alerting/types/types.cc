@@ -145,7 +145,9 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-absl::Status ValidateLabelSet(const model::Labels& ls) {
+// model.LabelSet.Validate, for labels and annotations alike.
+template <typename Pairs>
+absl::Status ValidateLabelSet(const Pairs& ls) {
   for (const model::Label& l : ls) {
     if (!model::IsValidLabelName(l.name)) return absl::InvalidArgumentError(absl::StrCat("invalid name \"", l.name, "\""));
     if (!ValidUtf8(l.value)) return absl::InvalidArgumentError(absl::StrCat("invalid value \"", l.value, "\""));

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "libs/alerting/types/annotations.h"
 #include "libs/model/labels.h"
 
 namespace omni::alerting {
@@ -54,7 +55,7 @@ bool LabelSetBefore(const model::Labels& a, const model::Labels& b);
 // An alert as Alertmanager holds it (types.Alert = model.Alert + UpdatedAt/Timeout).
 struct Alert {
   model::Labels labels;
-  model::Labels annotations;
+  Annotations annotations;  // keeps empty values, unlike labels
   absl::Time starts_at = kZeroTime;
   absl::Time ends_at = kZeroTime;
   std::string generator_url;
@@ -85,7 +86,9 @@ void PrepareReceivedAlert(Alert& alert, absl::Time now, absl::Duration resolve_t
 
 // model.Alert.Validate: InvalidArgument "start time missing",
 // "start time must be before end time", "invalid label set: invalid name \"x-y\"",
-// "at least one label pair required", "invalid annotations: ...".
+// "at least one label pair required", "invalid annotations: invalid name \"x-y\"".
+// Annotation names must be valid label names as in AM 0.25; empty annotation
+// values are valid.
 absl::Status ValidateAlert(const Alert& alert);
 
 // Sorts like Alertmanager's AlertSlice: by labels job, then instance (present

@@ -112,6 +112,49 @@ TEST_CASE("Received alerts get AM's defaults and validation", "[alerting][types]
   CHECK(ValidateAlert(bad).message() == "invalid label set: invalid name \"a-b\"");
   bad.labels = model::Labels::FromPairs({{"a", "\xff"}});
   CHECK(ValidateAlert(bad).message() == "invalid label set: invalid value \"\xff\"");
+
+  // Annotation names are checked like label names (AM 0.25 model.Alert.Validate);
+  // an empty annotation value is valid.
+  bad.labels = model::Labels::FromPairs({{"alertname", "x"}});
+  bad.annotations = Annotations::FromPairs({{"runbook", ""}});
+  CHECK(ValidateAlert(bad).ok());
+  bad.annotations = Annotations::FromPairs({{"run-book", ""}});
+  CHECK(ValidateAlert(bad).message() == "invalid annotations: invalid name \"run-book\"");
+  bad.annotations = Annotations::FromPairs({{"", "x"}});
+  CHECK(ValidateAlert(bad).message() == "invalid annotations: invalid name \"\"");
+}
+
+TEST_CASE("Annotations keep empty values, sorted, last duplicate wins", "[alerting][types][unit]") {
+  Annotations a = Annotations::FromUnsorted({{"summary", "s"}, {"runbook", "r"}, {"runbook", ""}, {"b", "x"}});
+  REQUIRE(a.size() == 3);
+  CHECK(a.begin()->name == "b");
+  CHECK(a.Has("runbook"));
+  CHECK(a.Get("runbook").empty());
+  CHECK(a.Get("summary") == "s");
+  CHECK_FALSE(a.Has("missing"));
+  CHECK(Annotations().empty());
+  CHECK(a == Annotations::FromPairs({{"b", "x"}, {"runbook", ""}, {"summary", "s"}}));
+  CHECK_FALSE(a == Annotations::FromPairs({{"b", "x"}, {"summary", "s"}}));
+
+  // Merge keeps the younger alert's annotations, empty values included.
+  absl::Time now = absl::FromUnixSeconds(1000);
+  Alert older, younger;
+  older.labels = younger.labels = model::Labels::FromPairs({{"alertname", "x"}});
+  older.annotations = Annotations::FromPairs({{"runbook", "r"}});
+  younger.annotations = a;
+  older.updated_at = now - absl::Seconds(10);
+  younger.updated_at = now;
+  CHECK(Alert::Merge(older, younger, now).annotations == a);
+  CHECK(Alert::Merge(younger, older, now).annotations == a);
+}
+
+TEST_CASE("Annotations::CommonWith compares as Go maps (missing reads as empty)", "[alerting][types][unit]") {
+  Annotations a = Annotations::FromPairs({{"summary", "s"}, {"runbook", ""}, {"desc", "d"}});
+  Annotations b = Annotations::FromPairs({{"summary", "s"}, {"desc", "other"}});
+  CHECK(Annotations::CommonWith(a, b) == Annotations::FromPairs({{"runbook", ""}, {"summary", "s"}}));
+  Annotations c = Annotations::FromPairs({{"runbook", "r"}});
+  CHECK(Annotations::CommonWith(a, c).empty());
+  CHECK(Annotations::CommonWith(Annotations(), a).empty());
 }
 
 }  // namespace
@@ -126,10 +169,10 @@ TEST_CASE("NotificationData has AM's status and common labels", "[alerting][type
   absl::Time now = absl::FromUnixSeconds(1000);
   std::vector<Alert> as(2);
   as[0].labels = model::Labels::FromPairs({{"alertname", "Down"}, {"job", "api"}, {"instance", "a"}});
-  as[0].annotations = model::Labels::FromPairs({{"summary", "down"}, {"runbook", "r1"}});
+  as[0].annotations = Annotations::FromPairs({{"summary", "down"}, {"runbook", "r1"}});
   as[0].starts_at = now - absl::Minutes(5);
   as[1].labels = model::Labels::FromPairs({{"alertname", "Down"}, {"job", "api"}, {"instance", "b"}});
-  as[1].annotations = model::Labels::FromPairs({{"summary", "down"}, {"runbook", "r2"}});
+  as[1].annotations = Annotations::FromPairs({{"summary", "down"}, {"runbook", "r2"}});
   as[1].starts_at = now - absl::Minutes(5);
   as[1].ends_at = now - absl::Minutes(1);
   NotificationData d = BuildNotificationData("team.a", model::Labels::FromPairs({{"alertname", "Down"}}), as, now,
@@ -137,13 +180,20 @@ TEST_CASE("NotificationData has AM's status and common labels", "[alerting][type
   CHECK(d.receiver == "team\\.a");
   CHECK(d.status == "firing");
   CHECK(d.common_labels == model::Labels::FromPairs({{"alertname", "Down"}, {"job", "api"}}));
-  CHECK(d.common_annotations == model::Labels::FromPairs({{"summary", "down"}}));
+  CHECK(d.common_annotations == Annotations::FromPairs({{"summary", "down"}}));
   CHECK(d.Firing().size() == 1);
   CHECK(d.Resolved().size() == 1);
   CHECK(d.alerts[1].status == "resolved");
   CHECK(d.alerts[0].fingerprint == FingerprintString(as[0].GetFingerprint()));
   as[0].ends_at = now;
   CHECK(BuildNotificationData("r", {}, as, now, "").status == "resolved");
+
+  // Empty annotation values reach the alert data and stay common as in AM.
+  as[0].annotations = Annotations::FromPairs({{"summary", "down"}, {"runbook", ""}});
+  as[1].annotations = Annotations::FromPairs({{"summary", "down"}});
+  NotificationData e = BuildNotificationData("r", {}, as, now, "");
+  CHECK(e.alerts[0].annotations.Has("runbook"));
+  CHECK(e.common_annotations == Annotations::FromPairs({{"runbook", ""}, {"summary", "down"}}));
 }
 
 }  // namespace
