@@ -318,6 +318,10 @@ TEST_CASE("alerter gRPC API: push, list, silences, explain", "[e2e][alerter]") {
   l = al->add_labels();
   l->set_name("team");
   l->set_value("db");
+  l = al->add_labels();  // an empty label value: dropped
+  l->set_name("empty");
+  auto* an = al->add_annotations();  // an empty annotation value: kept
+  an->set_name("runbook");
   push.add_alerts();  // invalid: no labels
   omniscope::v1::PushAlertsResponse pushed;
   {
@@ -332,6 +336,10 @@ TEST_CASE("alerter gRPC API: push, list, silences, explain", "[e2e][alerter]") {
     REQUIRE(stub->ListAlerts(&ctx, omniscope::v1::ListAlertsRequest(), &list).ok());
     REQUIRE(list.alerts_size() == 1);
     CHECK(list.alerts(0).receivers(0) == "db");
+    CHECK(list.alerts(0).alert().labels_size() == 2);
+    REQUIRE(list.alerts(0).alert().annotations_size() == 1);
+    CHECK(list.alerts(0).alert().annotations(0).name() == "runbook");
+    CHECK(list.alerts(0).alert().annotations(0).value().empty());
   }
   std::string silence_id;
   {
