@@ -14,6 +14,8 @@ packages=(
   prometheus prometheus-alertmanager
   # test tools
   curl openssl python3 python3-jsonschema yamllint
+  # time zones for time_intervals with a location (tests use Pacific/Kiritimati)
+  tzdata
   # tests/charts renders the Helm templates with a small Go program (Helm's template engine)
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
 )
