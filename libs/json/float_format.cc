@@ -122,13 +122,16 @@ void AppendPromTimestamp(std::string* out, int64_t ms) {
   } else {
     u = static_cast<uint64_t>(ms);
   }
-  absl::StrAppend(out, u / 1000);
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof(buf), u / 1000).ptr;
   unsigned frac = static_cast<unsigned>(u % 1000);
   if (frac != 0) {
-    char buf[4] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                   static_cast<char>('0' + frac % 10)};
-    out->append(buf, 4);
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    *end++ = static_cast<char>('0' + frac / 10 % 10);
+    *end++ = static_cast<char>('0' + frac % 10);
   }
+  out->append(buf, end);
 }
 
 void AppendJsonNumber(std::string* out, double v) {

@@ -208,6 +208,22 @@ void JsonWriter::PromTimestamp(int64_t ms) {
   AppendPromTimestamp(out_, ms);
 }
 
+void JsonWriter::PromPoint(int64_t ms, double v) {
+  if (options_.indent > 0) {
+    BeginArray();
+    PromTimestamp(ms);
+    PromFloat(v);
+    EndArray();
+    return;
+  }
+  BeforeValue();
+  out_->push_back('[');
+  AppendPromTimestamp(out_, ms);
+  out_->append(",\"");
+  AppendPromFloat(out_, v);
+  out_->append("\"]");
+}
+
 void JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_->append(json);

@@ -58,6 +58,9 @@ class JsonWriter {
   void PromScalarTimestamp(int64_t ms);
   // A millisecond timestamp as a float-seconds JSON number (1700000000.123).
   void PromTimestamp(int64_t ms);
+  // A sample as Prometheus writes it: [1700000000.123,"0.5"] (PromTimestamp
+  // and PromFloat in an array, written in one go).
+  void PromPoint(int64_t ms, double v);
   // Writes already-encoded JSON text as one value (not validated).
   void Raw(std::string_view json);
   void Value(const JsonValue& v);

@@ -1,6 +1,8 @@
 #include "libs/json/json_writer.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <utility>
 
 #include "libs/json/json_value.h"
 
@@ -63,6 +65,33 @@ TEST_CASE("JsonWriter scalars and empty containers", "[json]") {
   w.Raw(R"({"a":1})");
   w.EndArray();
   CHECK(out == R"([null,true,-3,18446744073709551615,0.25,null,[],{},{"a":1}])");
+}
+
+TEST_CASE("PromPoint writes what PromTimestamp and PromFloat in an array write", "[json]") {
+  for (int indent : {0, 2}) {
+    JsonWriterOptions opts;
+    opts.indent = indent;
+    std::string fused, parts;
+    JsonWriter a(&fused, opts), b(&parts, opts);
+    a.BeginArray();
+    b.BeginArray();
+    const std::pair<int64_t, double> points[] = {
+        {1700000000123, 0.5}, {1700000000000, -3}, {-1500, 1e-7}, {5, std::nan("")}, {1700000000100, 1e21}};
+    for (auto [t, v] : points) {
+      a.PromPoint(t, v);
+      b.BeginArray();
+      b.PromTimestamp(t);
+      b.PromFloat(v);
+      b.EndArray();
+    }
+    a.EndArray();
+    b.EndArray();
+    CHECK(fused == parts);
+  }
+  std::string out;
+  JsonWriter w(&out);
+  w.PromPoint(1700000000123, 12345);
+  CHECK(out == "[1700000000.123,\"12345\"]");
 }
 
 TEST_CASE("JsonWriter indents", "[json]") {

@@ -158,10 +158,7 @@ void WriteQueryData(json::JsonWriter& w, const promql::QueryValue& value) {
         w.Key("metric");
         WriteLabels(w, s.metric);
         w.Key("value");
-        w.BeginArray();
-        w.PromTimestamp(s.t);
-        w.PromFloat(s.v);
-        w.EndArray();
+        w.PromPoint(s.t, s.v);
         w.EndObject();
       }
       w.EndArray();
@@ -174,12 +171,7 @@ void WriteQueryData(json::JsonWriter& w, const promql::QueryValue& value) {
         WriteLabels(w, s.metric);
         w.Key("values");
         w.BeginArray();
-        for (const auto& p : s.points) {
-          w.BeginArray();
-          w.PromTimestamp(p.t);
-          w.PromFloat(p.v);
-          w.EndArray();
-        }
+        for (const auto& p : s.points) w.PromPoint(p.t, p.v);
         w.EndArray();
         w.EndObject();
       }
