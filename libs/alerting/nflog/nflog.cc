@@ -6,9 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/alerting/internal/codec.h"
+#include "libs/alerting/internal/state_store.h"
 #include "libs/common/logging.h"
 
 namespace omni::alerting {
+
+using internal::FromRocks;
 namespace {
 
 constexpr char kKeyPrefix[] = "nflog/";
@@ -50,11 +53,6 @@ bool Decode(std::string_view data, NflogEntry& e) {
   return r.done();
 }
 
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(std::string(what), ": ", s.ToString()));
-}
-
 bool Subset(const std::vector<uint64_t>& have, const absl::flat_hash_set<uint64_t>& subset) {
   absl::flat_hash_set<uint64_t> set(have.begin(), have.end());
   for (uint64_t h : subset) {
@@ -86,8 +84,7 @@ absl::StatusOr<std::unique_ptr<NotificationLog>> NotificationLog::Open(const Opt
   std::error_code ec;
   std::filesystem::create_directories(opts.path, ec);  // RocksDB creates only the last level
   if (ec) return absl::InternalError(absl::StrCat("create ", opts.path, ": ", ec.message()));
-  rocksdb::Options ro;
-  ro.create_if_missing = true;
+  rocksdb::Options ro = internal::StateStoreOptions();
   rocksdb::DB* db = nullptr;
   absl::Status st = FromRocks(rocksdb::DB::Open(ro, opts.path, &db), "open nflog");
   if (!st.ok()) return st;

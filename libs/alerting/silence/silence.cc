@@ -10,18 +10,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/alerting/internal/codec.h"
+#include "libs/alerting/internal/state_store.h"
 #include "libs/common/logging.h"
 #include "libs/common/status_macros.h"
 
 namespace omni::alerting {
+
+using internal::FromRocks;
 namespace {
 
 constexpr char kKeyPrefix[] = "silence/";
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(std::string(what), ": ", s.ToString()));
-}
 
 std::string NewUuid() {
   static absl::BitGen gen;  // only used under Silences::mu_
@@ -138,8 +136,7 @@ absl::StatusOr<std::unique_ptr<Silences>> Silences::Open(const Options& opts) {
   std::error_code ec;
   std::filesystem::create_directories(opts.path, ec);  // RocksDB creates only the last level
   if (ec) return absl::InternalError(absl::StrCat("create ", opts.path, ": ", ec.message()));
-  rocksdb::Options ro;
-  ro.create_if_missing = true;
+  rocksdb::Options ro = internal::StateStoreOptions();
   rocksdb::DB* db = nullptr;
   OMNI_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ro, opts.path, &db), "open silences"));
   s->db_.reset(db);
