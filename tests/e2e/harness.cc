@@ -1,5 +1,9 @@
 #include "tests/e2e/harness.h"
 
+// The listener below removes temporary directories after a passing run.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include <catch2/catch.hpp>
+
 #include <curl/curl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,8 +17,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -29,10 +35,44 @@ namespace omni::e2e {
 
 std::string BinaryPath(const std::string& name) { return std::string(OMNI_BINARY_DIR) + "/bin/" + name; }
 
+namespace {
+
+std::mutex temp_dirs_mu;
+std::vector<std::string>& TempDirs() {
+  static auto* dirs = new std::vector<std::string>();
+  return *dirs;
+}
+
+// Removes the test's temporary directories (daemon data and logs) when every
+// test case of the run passed, and keeps them for a look otherwise (or when
+// OMNI_KEEP_TEST_DIRS is set). Daemons are stopped by then: test cases own
+// them and have ended.
+class TempDirCleaner : public Catch::TestEventListenerBase {
+ public:
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunEnded(const Catch::TestRunStats& stats) override {
+    std::lock_guard<std::mutex> l(temp_dirs_mu);
+    bool passed = stats.totals.assertions.failed == 0 && stats.totals.testCases.failed == 0;
+    if (passed && std::getenv("OMNI_KEEP_TEST_DIRS") == nullptr) {
+      std::error_code ec;
+      for (const std::string& d : TempDirs()) std::filesystem::remove_all(d, ec);
+    } else {
+      for (const std::string& d : TempDirs()) std::fprintf(stderr, "kept test directory %s\n", d.c_str());
+    }
+    TempDirs().clear();
+  }
+};
+CATCH_REGISTER_LISTENER(TempDirCleaner)
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
   char* dir = mkdtemp(tmpl.data());
-  return dir ? std::string(dir) : std::string();
+  if (dir == nullptr) return std::string();
+  std::lock_guard<std::mutex> l(temp_dirs_mu);
+  TempDirs().push_back(dir);
+  return std::string(dir);
 }
 
 void WriteFile(const std::string& path, const std::string& content) {

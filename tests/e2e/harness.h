@@ -21,7 +21,9 @@ namespace omni::e2e {
 
 // Path of a binary built by this build (build/bin/NAME).
 std::string BinaryPath(const std::string& name);
-// A fresh temporary directory, removed by the caller (or left for debugging).
+// A fresh temporary directory. Removed at the end of the test run when every
+// test passed; kept (and listed on stderr) after a failure or with
+// OMNI_KEEP_TEST_DIRS=1.
 std::string MakeTempDir(const std::string& prefix);
 // Replaces `path` atomically (temporary file + rename), as a ConfigMap update does.
 void WriteFile(const std::string& path, const std::string& content);
