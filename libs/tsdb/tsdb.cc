@@ -59,6 +59,10 @@ struct MemSeries {
   SpinLock mu;
   uint16_t pending = 0;                    // appended, not yet committed samples (guarded by mu)
   uint16_t num_ids = 0;
+  // persisted_last_value is the value at persisted_max_time, remembered when
+  // the head chunk is cut (not known after a restart until the next cut, nor
+  // after tombstones are cleaned). Guarded by mu.
+  bool persisted_last_known = false;
   int64_t max_time = model::kMinTime;      // newest committed sample (guarded by mu)
   double last_value = 0;                   // (guarded by mu)
   XorAppender head;                        // current head chunk (guarded by mu)
@@ -69,6 +73,7 @@ struct MemSeries {
   uint64_t head_first_seq = 0;             // oldest WAL record with samples in `head`
   int64_t min_time = model::kMaxTime;      // oldest sample stored (approximate after retention)
   int64_t persisted_max_time = model::kMinTime;
+  double persisted_last_value = 0;
   int64_t first_bucket = kNoBucket;        // buckets holding persisted chunks
   int64_t last_bucket = kNoBucket;
   uint64_t hash = 0;
@@ -384,6 +389,7 @@ class RocksDbTsdb final : public Tsdb {
   // REQUIRES: s.mu held. The buckets [*b0, *b1] whose persisted chunks a
   // Select in `mode` must read for `s`; false when the head chunk covers
   // [mint, maxt] (persisted chunks all precede the head) or none overlap.
+  static bool LastSampleInMemory(const MemSeries& s, Timestamp maxt, LoadMode mode, bool has_tombstones);
   bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
                       int64_t* b0, int64_t* b1) const;
   // Positions ctx->it at the first key >= target (cheaply when targets come
@@ -990,6 +996,8 @@ void RocksDbTsdb::CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cu
   c.max_time = s->head.last_time();
   c.data.assign(s->head.bytes());
   s->persisted_max_time = std::max(s->persisted_max_time, c.max_time);
+  s->persisted_last_known = c.max_time == s->persisted_max_time;
+  s->persisted_last_value = s->head.last_value();
   c.write_meta = false;
   if (s->first_bucket == kNoBucket || c.bucket < s->first_bucket) {
     s->first_bucket = c.bucket;
@@ -1181,9 +1189,21 @@ std::vector<uint64_t> RocksDbTsdb::SortByLabels(const Postings& refs, Timestamp 
   return out;
 }
 
+// kLastSample without tombstones, when the head chunk is empty or starts
+// after maxt: the answer is the newest persisted sample if it is at or before
+// maxt (none if it is before mint), and the series remembers that sample from
+// when its chunk was cut. Saves a RocksDB read per series for instant queries
+// just after the head chunks were cut.
+bool RocksDbTsdb::LastSampleInMemory(const MemSeries& s, Timestamp maxt, LoadMode mode, bool has_tombstones) {
+  return mode == LoadMode::kLastSample && !has_tombstones && s.HasPersisted() && s.persisted_last_known &&
+         s.persisted_max_time <= maxt && (!s.HasHead() || s.head_min_time > maxt);
+}
+
 bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode,
                                  bool has_tombstones, int64_t* b0, int64_t* b1) const {
   if (mode == LoadMode::kLabelsOnly || !s.HasPersisted()) return false;
+  // The newest sample is known in memory: nothing persisted is needed for it.
+  if (LastSampleInMemory(s, maxt, mode, has_tombstones)) return false;
   if (s.HasHead()) {
     // The newest sample <= maxt is in the head when it starts by maxt (unless
     // tombstones may hide it); all samples >= mint are when it starts by mint.
@@ -1348,6 +1368,11 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     min_time = s->min_time;
     max_time = s->max_time;
     read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
+    if (LastSampleInMemory(*s, maxt, mode, !tomb.empty())) {
+      if (s->persisted_max_time < mint) return false;
+      out->samples.push_back({s->persisted_max_time, s->persisted_last_value});
+      return true;
+    }
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
@@ -1839,6 +1864,8 @@ absl::Status RocksDbTsdb::CleanTombstones() {
       if (it == rs.series.end()) continue;
       std::lock_guard slock(it->second->mu);
       if (it->second->HasHead()) CutHead(it->second.get(), &pin, &cuts);
+      // The newest sample may be one that is about to be deleted.
+      it->second->persisted_last_known = false;
     }
     absl::Status st = WriteChunks(&cuts);
     wal_pins_.End(pin);

@@ -212,6 +212,11 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
     CHECK(newest.t == 20000);
     CHECK_FALSE(set->Next());
   }
+  // Cleaning a tombstone over the newest sample of c (its head is cut, then
+  // the sample dropped): the sample remembered from the cut must not come back.
+  REQUIRE(db->DeleteSeries({Matcher::Equal("s", "c")}, 11000, 11000).ok());
+  REQUIRE(db->CleanTombstones().ok());
+  for (int64_t maxt : {11999, 20500}) check(maxt - 5000, maxt);
   // After a reopen every sample lives in persisted chunks.
   REQUIRE(db->Close().ok());
   db = MustOpen(opts);
