@@ -37,6 +37,18 @@ void SendSwaggerError(Response& resp, int code, std::string_view msg) {
   SendJson(resp, code, out);
 }
 
+// The API v1 error envelope (Alertmanager's api/v1 apiError).
+void SendV1BadData(Response& resp, std::string_view msg) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.KeyString("status", "error");
+  w.KeyString("errorType", "bad_data");
+  w.KeyString("error", msg);
+  w.EndObject();
+  SendJson(resp, 400, out);
+}
+
 absl::StatusOr<absl::Time> ParseApiTime(const JsonValue* v) {
   if (v == nullptr || v->IsNull()) return kZeroTime;
   if (!v->IsString()) return absl::InvalidArgumentError("time must be a string");
@@ -251,16 +263,7 @@ void Api::PostAlerts(Request& req, Response& resp, bool v1) {
   if (!doc.ok() || !doc->IsArray()) {
     std::string why = doc.ok() ? "json: cannot unmarshal into Go value of type models.PostableAlerts"
                                : std::string(std::string(doc.status().message()));
-    if (v1) {
-      std::string out;
-      JsonWriter w(&out);
-      w.BeginObject();
-      w.KeyString("status", "error");
-      w.KeyString("errorType", "bad_data");
-      w.KeyString("error", why);
-      w.EndObject();
-      return SendJson(resp, 400, out);
-    }
+    if (v1) return SendV1BadData(resp, why);
     return SendSwaggerError(resp, 400, absl::StrCat("parsing alerts body from \"\" failed, because ", why));
   }
   ConfigSnapshot cs = d_.config();
@@ -298,16 +301,7 @@ void Api::PostAlerts(Request& req, Response& resp, bool v1) {
   if (!valid.empty()) d_.put_alerts(std::move(valid));
   if (!errs.empty()) {
     std::string msg = absl::StrJoin(errs, "; ");
-    if (v1) {
-      std::string out;
-      JsonWriter w(&out);
-      w.BeginObject();
-      w.KeyString("status", "error");
-      w.KeyString("errorType", "bad_data");
-      w.KeyString("error", msg);
-      w.EndObject();
-      return SendJson(resp, 400, out);
-    }
+    if (v1) return SendV1BadData(resp, msg);
     return SendJsonString(resp, 400, msg);
   }
   if (v1) return SendJson(resp, 200, "{\"status\":\"success\"}");
