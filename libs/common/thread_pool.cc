@@ -1,13 +1,13 @@
 #include "libs/common/thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 namespace omni::common {
 
-ThreadPool::ThreadPool(Options opts) : opts_(opts) {
-  if (opts_.max_threads < 1) const_cast<Options&>(opts_).max_threads = 1;
-}
+ThreadPool::ThreadPool(Options opts)
+    : opts_{.max_threads = std::max(1, opts.max_threads), .idle_timeout = opts.idle_timeout} {}
 
 ThreadPool::~ThreadPool() {
   std::unique_lock<std::mutex> l(mu_);

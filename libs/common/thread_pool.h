@@ -17,7 +17,7 @@ namespace omni::common {
 class ThreadPool {
  public:
   struct Options {
-    int max_threads = 64;
+    int max_threads = 64;  // values below 1 count as 1
     absl::Duration idle_timeout = absl::Minutes(5);
   };
 

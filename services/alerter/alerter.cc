@@ -251,7 +251,7 @@ absl::Status Alerter::Start() {
   rt_ = std::shared_ptr<Runtime>(std::move(rt));
   next_gc_ = clock_.Now() + opts_.alerts_gc_interval;
   flush_pool_ = std::make_unique<common::ThreadPool>(
-      common::ThreadPool::Options{.max_threads = std::max(1, opts_.max_concurrent_flushes)});
+      common::ThreadPool::Options{.max_threads = opts_.max_concurrent_flushes});
   driver_ = std::thread([this] { DriverLoop(); });
 
   alerting::apiv2::Deps deps;
