@@ -1367,12 +1367,12 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
     std::lock_guard slock(s->mu);
     min_time = s->min_time;
     max_time = s->max_time;
-    read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
     if (LastSampleInMemory(*s, maxt, mode, !tomb.empty())) {
       if (s->persisted_max_time < mint) return false;
       out->samples.push_back({s->persisted_max_time, s->persisted_last_value});
       return true;
     }
+    read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
