@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "libs/template/internal/utf8.h"
 
 namespace omni::tmpl::internal {
 namespace {
@@ -39,24 +40,6 @@ uint32_t DecodeRune(std::string_view s, size_t i, size_t* width) {
   return 0xFFFD;
 }
 
-void AppendRune(std::string* out, uint32_t r) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 // Shortest round-trip digits and decimal exponent: v = 0.d1d2... * 10^dp.
 void ShortestDigits(double v, std::string* digits, int* dp) {
   char buf[64];
@@ -86,7 +69,7 @@ std::string QuoteRune(uint32_t r) {
   if (r == '\'') return "'\\''";
   if (r == '\\') return "'\\\\'";
   if (r >= 0x20 && r != 0x7F && r != 0xFFFD) {
-    AppendRune(&out, r);
+    AppendUtf8(&out, r);
   } else {
     char b[16];
     switch (r) {
@@ -273,7 +256,7 @@ std::string FormatOne(const TemplateValue& v, char verb, const Spec& sp) {
           return FormatInt(v.AsInt(), verb == 'v' ? 'd' : verb, sp);
         case 'c': {
           std::string s;
-          AppendRune(&s, static_cast<uint32_t>(v.AsInt()));
+          AppendUtf8(&s, static_cast<uint32_t>(v.AsInt()));
           return PadTo(s, sp, false);
         }
         case 'q': return PadTo(QuoteRune(static_cast<uint32_t>(v.AsInt())), sp, false);
@@ -423,7 +406,7 @@ std::string QuoteGo(std::string_view s) {
       std::snprintf(b, sizeof b, "\\u%04x", r);
       out += b;
     } else {
-      AppendRune(&out, r);
+      AppendUtf8(&out, r);
     }
   }
   return out + "\"";
@@ -530,7 +513,7 @@ std::string GoSprintf(std::string_view format, const std::vector<TemplateValue>&
     char verb = verb_rune < 0x80 ? static_cast<char>(verb_rune) : '?';
     if (argi >= args.size()) {
       out += "%!";
-      AppendRune(&out, verb_rune);
+      AppendUtf8(&out, verb_rune);
       out += "(MISSING)";
       continue;
     }
@@ -547,7 +530,7 @@ std::string GoSprintf(std::string_view format, const std::vector<TemplateValue>&
     static constexpr std::string_view kVerbs = "vsqdxXoObcUtTeEfFgG";
     if (kVerbs.find(verb) == std::string_view::npos) {
       out += "%!";
-      AppendRune(&out, verb_rune);
+      AppendUtf8(&out, verb_rune);
       out += "(" + (arg.IsValid() && !arg.IsNil() ? arg.TypeName() + "=" + FormatV(arg) : std::string("<nil>")) + ")";
       continue;
     }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "libs/template/internal/utf8.h"
+
 namespace omni::tmpl::internal {
 namespace {
 
@@ -36,24 +38,6 @@ uint32_t Decode(std::string_view s, size_t i, size_t* w) {
     }
   }
   return 0xFFFFFFFF;
-}
-
-void Encode(uint32_t r, std::string* out) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
 }
 
 // glibc's C.UTF-8 locale gives Unicode simple case mapping (what Go's
@@ -128,7 +112,7 @@ std::string Map(std::string_view s, F f) {
     if (r == 0xFFFFFFFF) {
       out += "\xEF\xBF\xBD";  // strings.Map writes U+FFFD for invalid bytes
     } else {
-      Encode(f(r), &out);
+      AppendUtf8(&out, f(r));
     }
     i += w;
   }
@@ -168,7 +152,7 @@ std::string GoStringsTitle(std::string_view s) {
       out.push_back(s[i]);
       prev_sep = false;
     } else {
-      Encode(prev_sep ? Upper(r) : r, &out);
+      AppendUtf8(&out, prev_sep ? Upper(r) : r);
       // ASCII letters, digits and '_' are not separators; other ASCII is.
       prev_sep = r < 0x80 ? !(std::isalnum(static_cast<int>(r)) || r == '_') : (r == 0xA0 || r == 0x85);
     }
@@ -228,12 +212,12 @@ std::string GoTitle(std::string_view s) {
       continue;
     }
     if (cased && !seen_cased) {
-      Encode(TitleCase(r), &out);
+      AppendUtf8(&out, TitleCase(r));
       seen_cased = true;
     } else if (cased) {
-      Encode(Lower(r), &out);
+      AppendUtf8(&out, Lower(r));
     } else {
-      Encode(r, &out);
+      AppendUtf8(&out, r);
     }
   }
   return out;
