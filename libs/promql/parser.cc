@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/promql/functions.h"
+#include "libs/common/utf8.h"
 
 namespace omni::promql {
 namespace {
@@ -102,23 +103,6 @@ absl::StatusOr<std::string> Unquote(std::string_view q) {
       if (h >= 'A' && h <= 'F') return h - 'A' + 10;
       return -1;
     };
-    auto append_utf8 = [&](uint32_t cp) {
-      if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-      } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      }
-    };
     switch (e) {
       case 'a': out.push_back('\a'); break;
       case 'b': out.push_back('\b'); break;
@@ -143,7 +127,7 @@ absl::StatusOr<std::string> Unquote(std::string_view q) {
           }
           v = v * 16 + hexval(body[i]);
         }
-        if (e == 'x') out.push_back(static_cast<char>(v)); else append_utf8(v);
+        if (e == 'x') out.push_back(static_cast<char>(v)); else common::AppendUtf8(&out, v);
         break;
       }
       default:

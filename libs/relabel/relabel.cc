@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
+#include "libs/common/utf8.h"
 
 namespace omni::relabel {
 namespace {
@@ -172,24 +173,6 @@ char32_t MapCase(char32_t c, bool upper) {
   return c;
 }
 
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
 // Go's strings.ToLower/ToUpper: invalid UTF-8 bytes become U+FFFD.
 std::string ChangeCase(std::string_view s, bool upper) {
   std::string out;
@@ -220,11 +203,11 @@ std::string ChangeCase(std::string_view s, bool upper) {
       valid = false;
     }
     if (!valid) {
-      AppendUtf8(0xFFFD, &out);
+      common::AppendUtf8(&out, 0xFFFD);
       ++i;
       continue;
     }
-    AppendUtf8(MapCase(c, upper), &out);
+    common::AppendUtf8(&out, MapCase(c, upper));
     i += len;
   }
   return out;

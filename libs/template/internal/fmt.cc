@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "libs/template/internal/utf8.h"
+#include "libs/common/utf8.h"
 
 namespace omni::tmpl::internal {
 namespace {
@@ -69,7 +69,7 @@ std::string QuoteRune(uint32_t r) {
   if (r == '\'') return "'\\''";
   if (r == '\\') return "'\\\\'";
   if (r >= 0x20 && r != 0x7F && r != 0xFFFD) {
-    AppendUtf8(&out, r);
+    common::AppendUtf8(&out, r);
   } else {
     char b[16];
     switch (r) {
@@ -256,7 +256,7 @@ std::string FormatOne(const TemplateValue& v, char verb, const Spec& sp) {
           return FormatInt(v.AsInt(), verb == 'v' ? 'd' : verb, sp);
         case 'c': {
           std::string s;
-          AppendUtf8(&s, static_cast<uint32_t>(v.AsInt()));
+          common::AppendUtf8(&s, static_cast<uint32_t>(v.AsInt()));
           return PadTo(s, sp, false);
         }
         case 'q': return PadTo(QuoteRune(static_cast<uint32_t>(v.AsInt())), sp, false);
@@ -406,7 +406,7 @@ std::string QuoteGo(std::string_view s) {
       std::snprintf(b, sizeof b, "\\u%04x", r);
       out += b;
     } else {
-      AppendUtf8(&out, r);
+      common::AppendUtf8(&out, r);
     }
   }
   return out + "\"";
@@ -513,7 +513,7 @@ std::string GoSprintf(std::string_view format, const std::vector<TemplateValue>&
     char verb = verb_rune < 0x80 ? static_cast<char>(verb_rune) : '?';
     if (argi >= args.size()) {
       out += "%!";
-      AppendUtf8(&out, verb_rune);
+      common::AppendUtf8(&out, verb_rune);
       out += "(MISSING)";
       continue;
     }
@@ -530,7 +530,7 @@ std::string GoSprintf(std::string_view format, const std::vector<TemplateValue>&
     static constexpr std::string_view kVerbs = "vsqdxXoObcUtTeEfFgG";
     if (kVerbs.find(verb) == std::string_view::npos) {
       out += "%!";
-      AppendUtf8(&out, verb_rune);
+      common::AppendUtf8(&out, verb_rune);
       out += "(" + (arg.IsValid() && !arg.IsNil() ? arg.TypeName() + "=" + FormatV(arg) : std::string("<nil>")) + ")";
       continue;
     }

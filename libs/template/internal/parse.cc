@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/template/internal/fmt.h"
-#include "libs/template/internal/utf8.h"
+#include "libs/common/utf8.h"
 
 namespace omni::tmpl::internal {
 namespace {
@@ -454,11 +454,11 @@ bool UnquoteBody(std::string_view s, char quote, std::string* out) {
         break;
       case 'u':
         if (!hex(4, &v) || (v >= 0xD800 && v < 0xE000)) return false;
-        AppendUtf8(out, v);
+        common::AppendUtf8(out, v);
         break;
       case 'U':
         if (!hex(8, &v) || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return false;
-        AppendUtf8(out, v);
+        common::AppendUtf8(out, v);
         break;
       default:
         if (e >= '0' && e <= '7') {

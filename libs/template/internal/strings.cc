@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "libs/template/internal/utf8.h"
+#include "libs/common/utf8.h"
 
 namespace omni::tmpl::internal {
 namespace {
@@ -112,7 +112,7 @@ std::string Map(std::string_view s, F f) {
     if (r == 0xFFFFFFFF) {
       out += "\xEF\xBF\xBD";  // strings.Map writes U+FFFD for invalid bytes
     } else {
-      AppendUtf8(&out, f(r));
+      common::AppendUtf8(&out, f(r));
     }
     i += w;
   }
@@ -152,7 +152,7 @@ std::string GoStringsTitle(std::string_view s) {
       out.push_back(s[i]);
       prev_sep = false;
     } else {
-      AppendUtf8(&out, prev_sep ? Upper(r) : r);
+      common::AppendUtf8(&out, prev_sep ? Upper(r) : r);
       // ASCII letters, digits and '_' are not separators; other ASCII is.
       prev_sep = r < 0x80 ? !(std::isalnum(static_cast<int>(r)) || r == '_') : (r == 0xA0 || r == 0x85);
     }
@@ -212,12 +212,12 @@ std::string GoTitle(std::string_view s) {
       continue;
     }
     if (cased && !seen_cased) {
-      AppendUtf8(&out, TitleCase(r));
+      common::AppendUtf8(&out, TitleCase(r));
       seen_cased = true;
     } else if (cased) {
-      AppendUtf8(&out, Lower(r));
+      common::AppendUtf8(&out, Lower(r));
     } else {
-      AppendUtf8(&out, r);
+      common::AppendUtf8(&out, r);
     }
   }
   return out;

@@ -1,11 +1,11 @@
-// UTF-8 encoding of a code point, shared by the template lexer, fmt and
-// the string functions. Internal.
+// UTF-8 encoding of a code point, for the string unquoting and case mapping
+// of the JSON parser, PromQL lexer, relabeling and templates.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-namespace omni::tmpl::internal {
+namespace omni::common {
 
 // Appends the UTF-8 bytes of `r` (callers pass valid code points).
 inline void AppendUtf8(std::string* out, uint32_t r) {
@@ -26,4 +26,4 @@ inline void AppendUtf8(std::string* out, uint32_t r) {
   }
 }
 
-}  // namespace omni::tmpl::internal
+}  // namespace omni::common
