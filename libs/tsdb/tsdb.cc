@@ -14,6 +14,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "libs/common/logging.h"
 #include "libs/common/status_macros.h"
 #include "libs/tsdb/internal/index.h"
@@ -22,6 +24,7 @@
 #include "libs/tsdb/status_util.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -216,6 +219,29 @@ enum class LoadMode {
   kLastSample,  // only the newest sample in range
 };
 
+// The RocksDB options of a TSDB directory: the live database and the copies
+// Snapshot brings to their steady state.
+rocksdb::Options RocksOptions(int64_t block_cache_bytes) {
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.compression = rocksdb::kLZ4Compression;
+  ro.bottommost_compression = rocksdb::kZSTD;
+  ro.max_background_jobs = 2;
+  // RocksDB preallocates each WAL file to ~1.1x the write buffer with
+  // fallocate; on a small or idle collector that is tens of MB of disk that
+  // holds nothing. Let the files grow with what is written instead.
+  ro.allow_fallocate = false;
+  ro.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(block_cache_bytes));
+  table.block_size = 16 * 1024;
+  // Point reads (the newest persisted chunk of a series, by its known key)
+  // skip files that do not hold the key; ~1.25 bytes per key on disk.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return ro;
+}
+
 // What a database holds, by record kind (a full scan).
 absl::StatusOr<StorageBreakdown> ScanDb(rocksdb::DB* db) {
   StorageBreakdown b;
@@ -291,7 +317,10 @@ class RocksDbTsdb;
 // Shared read state of a querier and the series sets it returned.
 struct ReadContext {
   RocksDbTsdb* db;
+  // Taken at the first read of persisted chunks: queries that the head
+  // answers, and metadata queries, never touch RocksDB's DB mutex.
   const rocksdb::Snapshot* snapshot = nullptr;
+  const rocksdb::Snapshot* Snapshot();
   std::unique_ptr<rocksdb::Iterator> it;
   std::string head_bytes;  // scratch copy of a head chunk (reused between series)
   // No key of `it` lies between gap_from and its position (see SeekForward).
@@ -318,7 +347,7 @@ class RocksDbTsdb final : public Tsdb {
   absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(Timestamp mint, Timestamp maxt) override;
   absl::StatusOr<std::vector<ChunkSeries>> SelectChunks(
       Timestamp mint, Timestamp maxt, const std::vector<model::Matcher>& matchers) override;
-  absl::Status Snapshot(const std::string& dir) override;
+  absl::Status Snapshot(const std::string& dir, bool skip_head) override;
   absl::Status DeleteSeries(const std::vector<model::Matcher>& matchers, Timestamp mint,
                             Timestamp maxt) override;
   absl::Status CleanTombstones() override;
@@ -392,6 +421,24 @@ class RocksDbTsdb final : public Tsdb {
   static bool LastSampleInMemory(const MemSeries& s, Timestamp maxt, LoadMode mode, bool has_tombstones);
   bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
                       int64_t* b0, int64_t* b1) const;
+  // The key of a series' newest persisted chunk, when memory knows it.
+  struct NewestChunk {
+    bool known = false;
+    int64_t bucket = 0;
+    Timestamp max_time = 0;
+  };
+  // REQUIRES: s.mu held.
+  static NewestChunk NewestChunkOf(const MemSeries& s) {
+    return {s.HasPersisted() && s.persisted_last_known, s.last_bucket, s.persisted_max_time};
+  }
+  // kLastSample without tombstones, when maxt lies inside the newest
+  // persisted chunk (an instant query a little behind the series' last cut):
+  // reads that chunk with a point Get, since its key is known, instead of
+  // positioning an iterator in every level. True when the chunk answers:
+  // *last is the newest sample in [mint, maxt] (t == kMinTime: none), or
+  // *status an error. False when an older chunk may hold the answer.
+  bool LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint,
+                                 Timestamp maxt, model::Sample* last, absl::Status* status);
   // Positions ctx->it at the first key >= target (cheaply when targets come
   // in increasing order). ReadPersisted moves ctx->it only through these two.
   void SeekForward(ReadContext* ctx, const std::string& target);
@@ -404,6 +451,9 @@ class RocksDbTsdb final : public Tsdb {
   // into `cuts` first when it is full or the sample starts a new bucket.
   void ApplySample(MemSeries* s, Timestamp t, double v, uint64_t seq, uint64_t* pin,
                    std::vector<CutChunk>* cuts);
+  // REQUIRES: s.mu held, s.HasHead(). The head chunk as it would be cut now,
+  // with the series' bucket range after the cut; the series is not changed.
+  static CutChunk HeadAsChunk(const MemSeries& s);
   // REQUIRES: s->mu held, s->HasHead().
   void CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts);
   absl::Status WriteChunks(std::vector<CutChunk>* cuts);
@@ -443,12 +493,23 @@ class RocksDbTsdb final : public Tsdb {
   std::map<uint64_t, std::vector<Interval>> tombstones_;
 
   std::mutex maintenance_mu_;
+  // Commits hold it shared from their WAL write to their chunk writes;
+  // Snapshot holds it alone while it copies the heads and checkpoints, so the
+  // copied heads and the checkpoint's WAL records and chunks agree. (An
+  // absl::Mutex: a waiting writer holds back new readers, so a busy collector
+  // cannot starve the snapshot.)
+  absl::Mutex commit_gate_;
   std::thread maintenance_thread_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::atomic<bool> closed_{false};
 };
+
+const rocksdb::Snapshot* ReadContext::Snapshot() {
+  if (snapshot == nullptr) snapshot = db->db()->GetSnapshot();
+  return snapshot;
+}
 
 ReadContext::~ReadContext() {
   it.reset();
@@ -615,7 +676,6 @@ class TsdbQuerier final : public storage::Querier {
     ctx_ = std::make_shared<ReadContext>();
     ctx_->db = db;
     db->live_readers_.fetch_add(1);
-    ctx_->snapshot = db->db()->GetSnapshot();
   }
 
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
@@ -668,22 +728,14 @@ absl::Status RocksDbTsdb::Init() {
   std::filesystem::create_directories(options_.path, ec);
   if (ec) return absl::InternalError(absl::StrCat("tsdb: creating ", options_.path, ": ", ec.message()));
 
-  rocksdb::Options ro;
-  ro.create_if_missing = true;
-  ro.compression = rocksdb::kLZ4Compression;
-  ro.bottommost_compression = rocksdb::kZSTD;
+  // Compactions run at a low CPU priority: on a busy machine they wait for
+  // queries and scrapes instead of competing with them (flushes, which
+  // writes wait for, keep theirs).
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow)
+      .PermitUncheckedError();
+  rocksdb::Options ro = RocksOptions(options_.block_cache_bytes);
   ro.write_buffer_size = static_cast<size_t>(options_.write_buffer_bytes);
-  ro.max_background_jobs = 2;
-  // RocksDB preallocates each WAL file to ~1.1x the write buffer with
-  // fallocate; on a small or idle collector that is tens of MB of disk that
-  // holds nothing. Let the files grow with what is written instead.
-  ro.allow_fallocate = false;
-  ro.level_compaction_dynamic_level_bytes = true;
   ro.listeners.push_back(compactions_);
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(options_.block_cache_bytes));
-  table.block_size = 16 * 1024;
-  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   OMNI_RETURN_IF_ERROR(FromRocksStatus(rocksdb::DB::Open(ro, options_.path, &raw), "tsdb: open"));
   db_.reset(raw);
@@ -986,31 +1038,30 @@ void RocksDbTsdb::CountAppendError(storage::AppendError e) {
   }
 }
 
+CutChunk RocksDbTsdb::HeadAsChunk(const MemSeries& s) {
+  CutChunk c;
+  c.ref = s.ref;
+  c.bucket = s.head_bucket;
+  c.min_time = s.head_min_time;
+  c.max_time = s.head.last_time();
+  c.data.assign(s.head.bytes());
+  c.meta.persisted_max_time = std::max(s.persisted_max_time, c.max_time);
+  c.meta.first_bucket = s.first_bucket == kNoBucket ? c.bucket : std::min(s.first_bucket, c.bucket);
+  c.meta.last_bucket = s.last_bucket == kNoBucket ? c.bucket : std::max(s.last_bucket, c.bucket);
+  c.meta.has_chunks = true;
+  c.write_meta = c.meta.first_bucket != s.first_bucket || c.meta.last_bucket != s.last_bucket;
+  return c;
+}
+
 void RocksDbTsdb::CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts) {
   // Pin the chunk's WAL records before the series stops reporting them.
   wal_pins_.Lower(pin, s->head_first_seq);
-  CutChunk c;
-  c.ref = s->ref;
-  c.bucket = s->head_bucket;
-  c.min_time = s->head_min_time;
-  c.max_time = s->head.last_time();
-  c.data.assign(s->head.bytes());
-  s->persisted_max_time = std::max(s->persisted_max_time, c.max_time);
+  CutChunk c = HeadAsChunk(*s);
+  s->persisted_max_time = c.meta.persisted_max_time;
   s->persisted_last_known = c.max_time == s->persisted_max_time;
   s->persisted_last_value = s->head.last_value();
-  c.write_meta = false;
-  if (s->first_bucket == kNoBucket || c.bucket < s->first_bucket) {
-    s->first_bucket = c.bucket;
-    c.write_meta = true;
-  }
-  if (s->last_bucket == kNoBucket || c.bucket > s->last_bucket) {
-    s->last_bucket = c.bucket;
-    c.write_meta = true;
-  }
-  c.meta.persisted_max_time = s->persisted_max_time;
-  c.meta.first_bucket = s->first_bucket;
-  c.meta.last_bucket = s->last_bucket;
-  c.meta.has_chunks = true;
+  s->first_bucket = c.meta.first_bucket;
+  s->last_bucket = c.meta.last_bucket;
   size_t size = c.data.size();
   cuts->push_back(std::move(c));
   s->head.ResetWithCapacity(size);
@@ -1033,23 +1084,33 @@ void RocksDbTsdb::ApplySample(MemSeries* s, Timestamp t, double v, uint64_t seq,
   if (t < s->min_time) s->min_time = t;
 }
 
-absl::Status RocksDbTsdb::WriteChunks(std::vector<CutChunk>* cuts) {
-  if (cuts->empty()) return absl::OkStatus();
+namespace {
+
+// Writes cut chunks, and the H records of series whose bucket range changed.
+absl::Status PutChunks(rocksdb::DB* db, const rocksdb::WriteOptions& wo, absl::Span<const CutChunk> cuts) {
   rocksdb::WriteBatch batch;
-  for (const auto& c : *cuts) {
+  for (const auto& c : cuts) {
     batch.Put(internal::ChunkKey(c.bucket, c.ref, c.max_time),
               internal::EncodeChunkValue(static_cast<uint8_t>(ChunkEncoding::kXor), c.min_time, c.data));
     // The H record only changes with the bucket range (every 2h per series):
     // the persisted max time is re-derived from the newest chunk key on open.
     if (c.write_meta) batch.Put(internal::SeriesMetaKey(c.ref), internal::EncodeSeriesMeta(c.meta));
   }
-  absl::Status st = FromRocksStatus(db_->Write(write_options_, &batch), "tsdb: write chunks");
+  return FromRocksStatus(db->Write(wo, &batch), "tsdb: write chunks");
+}
+
+}  // namespace
+
+absl::Status RocksDbTsdb::WriteChunks(std::vector<CutChunk>* cuts) {
+  if (cuts->empty()) return absl::OkStatus();
+  absl::Status st = PutChunks(db_.get(), write_options_, *cuts);
   if (st.ok()) counters_.chunks_persisted.fetch_add(static_cast<int64_t>(cuts->size()), std::memory_order_relaxed);
   cuts->clear();
   return st;
 }
 
 absl::Status RocksDbTsdb::CommitSamples(const std::vector<PendingSample>& samples) {
+  absl::ReaderMutexLock gate(&commit_gate_);
   thread_local internal::WalRecordEncoder encoder;
   encoder.Reset();
   for (const auto& p : samples) encoder.Add(p.ref, p.t, p.v);
@@ -1215,6 +1276,47 @@ bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp m
   return *b0 <= *b1;
 }
 
+bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint,
+                                            Timestamp maxt, model::Sample* last, absl::Status* status) {
+  if (!nc.known || nc.max_time <= maxt) return false;
+  rocksdb::ReadOptions ro;
+  ro.snapshot = ctx->Snapshot();
+  rocksdb::PinnableSlice value;
+  const std::string key = internal::ChunkKey(nc.bucket, ref, nc.max_time);
+  rocksdb::Status rs = db_->Get(ro, db_->DefaultColumnFamily(), key, &value);
+  if (rs.IsNotFound()) {
+    // Cut after the querier's snapshot: memory already knows the chunk, so
+    // read it as it is now (the snapshot would miss its samples).
+    ro.snapshot = nullptr;
+    value.Reset();
+    rs = db_->Get(ro, db_->DefaultColumnFamily(), key, &value);
+    if (rs.IsNotFound()) return false;  // deleted by retention meanwhile
+  }
+  if (!rs.ok()) {
+    *status = FromRocksStatus(rs, "tsdb: read chunk");
+    return true;
+  }
+  uint8_t enc;
+  int64_t chunk_min;
+  std::string_view chunk;
+  if (!internal::DecodeChunkValue(std::string_view(value.data(), value.size()), &enc, &chunk_min, &chunk) ||
+      enc != static_cast<uint8_t>(ChunkEncoding::kXor)) {
+    *status = absl::DataLossError(absl::StrCat("tsdb: corrupt chunk of series ", ref));
+    return true;
+  }
+  if (chunk_min > maxt) return false;
+  *last = {model::kMinTime, 0};
+  XorIterator xi(chunk);
+  while (xi.Next() && xi.At().t <= maxt) *last = xi.At();
+  if (!xi.status().ok()) {
+    *status = xi.status();
+    return true;
+  }
+  // Older chunks hold only older samples: none is in range either.
+  if (last->t < mint) last->t = model::kMinTime;
+  return true;
+}
+
 void RocksDbTsdb::SeekForward(ReadContext* ctx, const std::string& target) {
   // ctx->gap_from: no key lies in [gap_from, current position) (or in
   // (gap_from, position) when exclusive). Targets at or after it are found
@@ -1246,7 +1348,7 @@ absl::Status RocksDbTsdb::ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t 
                                         const std::function<absl::Status(std::string_view)>& fn) {
   if (!ctx->it) {
     rocksdb::ReadOptions ro;
-    ro.snapshot = ctx->snapshot;
+    ro.snapshot = ctx->Snapshot();
     ctx->it.reset(db_->NewIterator(ro));
   }
   rocksdb::Iterator* it = ctx->it.get();
@@ -1309,6 +1411,7 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
     // Series with tombstones are left to LoadSeries.
     if (any_tombstones && !TombstonesOf(ref).empty()) continue;
     int64_t b0, b1;
+    NewestChunk nc;
     {
       RefStripe& rs = ref_stripe(ref);
       std::shared_lock lock(rs.mu);
@@ -1316,14 +1419,20 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
       if (s == nullptr) continue;
       std::lock_guard slock(s->mu);
       if (!PersistedRange(*s, mint, maxt, mode, /*has_tombstones=*/false, &b0, &b1)) continue;
+      nc = NewestChunkOf(*s);
     }
     absl::Status st;
     if (mode == LoadMode::kLastSample) {
       Timestamp newest = model::kMinTime;
       model::Sample last{};
-      st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
-        return DecodeInRange(chunk, mint, maxt, kNoTombstones, &newest, [&](const model::Sample& smp) { last = smp; });
-      });
+      if (LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &last, &st)) {
+        newest = last.t;
+      } else {
+        st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+          return DecodeInRange(chunk, mint, maxt, kNoTombstones, &newest,
+                               [&](const model::Sample& smp) { last = smp; });
+        });
+      }
       if (!st.ok()) break;  // LoadSeries reports it
       uint32_t idx = static_cast<uint32_t>(ahead->last.size());
       if (newest == model::kMinTime) {
@@ -1357,6 +1466,7 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
   // kLastSample: the head chunk holds the newest samples, so when it starts at
   // or before maxt the answer is in it and persisted chunks are not read.
   bool head_has_last = false;
+  NewestChunk nc;  // known only for kLastSample without tombstones
   std::vector<Interval> tomb = TombstonesOf(ref);
   {
     RefStripe& rs = ref_stripe(ref);
@@ -1373,6 +1483,7 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       return true;
     }
     read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
+    if (read_persisted && mode == LoadMode::kLastSample && tomb.empty()) nc = NewestChunkOf(*s);
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
@@ -1424,9 +1535,18 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
         }
       }
     } else {
-      absl::Status st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
-        return DecodeInRange(chunk, mint, maxt, tomb, &newest, add);
-      });
+      absl::Status st;
+      model::Sample from_newest;
+      if (LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &from_newest, &st)) {
+        if (st.ok() && from_newest.t != model::kMinTime) {
+          newest = from_newest.t;
+          last = from_newest;
+        }
+      } else {
+        st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+          return DecodeInRange(chunk, mint, maxt, tomb, &newest, add);
+        });
+      }
       if (!st.ok()) {
         *status = st;
         return false;
@@ -1444,7 +1564,6 @@ absl::StatusOr<std::vector<ChunkSeries>> RocksDbTsdb::SelectChunks(
   ReadContext ctx;
   ctx.db = this;
   live_readers_.fetch_add(1);
-  ctx.snapshot = db_->GetSnapshot();
   std::vector<ChunkSeries> out;
   for (uint64_t ref : refs) {
     ChunkSeries cs;
@@ -1497,7 +1616,7 @@ absl::StatusOr<std::vector<ChunkSeries>> RocksDbTsdb::SelectChunks(
       int64_t b1 = std::min(last_bucket, BucketOf(maxt));
       if (b0 <= b1 && !ctx.it) {
         rocksdb::ReadOptions ro;
-        ro.snapshot = ctx.snapshot;
+        ro.snapshot = ctx.Snapshot();
         ctx.it.reset(db_->NewIterator(ro));
       }
       for (int64_t b = b0; b <= b1; ++b) {
@@ -1795,28 +1914,53 @@ void RocksDbTsdb::MaintenanceLoop() {
 // ---------------------------------------------------------------------------
 // Snapshot, deletion, stats, close.
 
-absl::Status RocksDbTsdb::Snapshot(const std::string& dir) {
+absl::Status RocksDbTsdb::Snapshot(const std::string& dir, bool skip_head) {
   if (std::filesystem::exists(dir)) return absl::AlreadyExistsError(absl::StrCat("snapshot dir exists: ", dir));
+  // The live database is not changed: its heads stay open and their WAL
+  // records stay. The copy gets the head chunks and drops the WAL records.
+  std::vector<CutChunk> heads;
   {
     std::lock_guard lock(maintenance_mu_);
     if (closed_) return absl::FailedPreconditionError("tsdb: closed");
-    // The steady state: every sample in a chunk, no WAL records, compacted.
-    OMNI_RETURN_IF_ERROR(PersistAllHeads(/*only_old=*/false, 0));
-    OMNI_RETURN_IF_ERROR(TruncateWal());
-    rocksdb::CompactRangeOptions compact;
-    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    OMNI_RETURN_IF_ERROR(FromRocksStatus(db_->CompactRange(compact, nullptr, nullptr), "tsdb: compact"));
     rocksdb::Checkpoint* raw = nullptr;
     OMNI_RETURN_IF_ERROR(FromRocksStatus(rocksdb::Checkpoint::Create(db_.get(), &raw), "tsdb: checkpoint"));
     std::unique_ptr<rocksdb::Checkpoint> cp(raw);
-    OMNI_RETURN_IF_ERROR(FromRocksStatus(cp->CreateCheckpoint(dir), "tsdb: create checkpoint"));
+    absl::WriterMutexLock gate(&commit_gate_);
+    if (!skip_head) {
+      ForEachSeries([&](MemSeries* s) {
+        std::lock_guard slock(s->mu);
+        if (s->HasHead()) heads.push_back(HeadAsChunk(*s));
+      });
+    }
+    // A large log_size_for_flush: the checkpoint copies RocksDB's log (at
+    // most a few write buffers) instead of flushing the live memtable, whose
+    // flush and the compactions it starts would compete with queries.
+    OMNI_RETURN_IF_ERROR(FromRocksStatus(cp->CreateCheckpoint(dir, std::numeric_limits<uint64_t>::max()),
+                                         "tsdb: create checkpoint"));
   }
-  // Count what the copy holds, as a Prometheus block's meta.json does.
+  // The copy's steady state: every sample in a chunk, no WAL records, compacted.
   rocksdb::DB* raw_copy = nullptr;
   OMNI_RETURN_IF_ERROR(
-      FromRocksStatus(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw_copy), "tsdb: open snapshot"));
+      FromRocksStatus(rocksdb::DB::Open(RocksOptions(8 << 20), dir, &raw_copy), "tsdb: open snapshot"));
   std::unique_ptr<rocksdb::DB> copy(raw_copy);
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // flushed by the compaction below
+  constexpr size_t kBatch = 4096;
+  for (size_t i = 0; i < heads.size(); i += kBatch) {
+    OMNI_RETURN_IF_ERROR(PutChunks(copy.get(), wo, absl::MakeConstSpan(heads).subspan(i, kBatch)));
+  }
+  heads = {};
+  OMNI_RETURN_IF_ERROR(FromRocksStatus(
+      copy->DeleteRange(wo, copy->DefaultColumnFamily(), internal::WalKey(0),
+                        internal::WalKey(std::numeric_limits<uint64_t>::max())),
+      "tsdb: snapshot: drop WAL records"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  OMNI_RETURN_IF_ERROR(FromRocksStatus(copy->Flush(rocksdb::FlushOptions()), "tsdb: snapshot: flush"));
+  OMNI_RETURN_IF_ERROR(FromRocksStatus(copy->CompactRange(compact, nullptr, nullptr), "tsdb: snapshot: compact"));
+  // Count what the copy holds, as a Prometheus block's meta.json does.
   OMNI_ASSIGN_OR_RETURN(StorageBreakdown b, ScanDb(copy.get()));
+  OMNI_RETURN_IF_ERROR(FromRocksStatus(copy->Close(), "tsdb: snapshot: close"));
   copy.reset();
   std::string meta = absl::StrCat(
       "{\"version\":1,\"stats\":{\"numSamples\":", b.chunk_samples + b.wal_samples, ",\"numSeries\":", b.series,

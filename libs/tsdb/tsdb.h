@@ -162,13 +162,14 @@ class Tsdb : public storage::Storage {
       model::Timestamp mint, model::Timestamp maxt, const std::vector<model::Matcher>& matchers) = 0;
 
   // Writes a consistent copy of the database into `dir` (which must not
-  // exist) with rocksdb::Checkpoint (hard links), in its steady state: head
-  // chunks are persisted first (so series start new head chunks), their WAL
-  // records deleted and the database compacted. Samples appended meanwhile
-  // are included through their WAL records. Then writes `dir`/meta.json with
-  // what the copy holds (docs/format/keys.md). Takes seconds on a large
-  // database. Errors: AlreadyExists, FailedPrecondition when closed, Internal.
-  virtual absl::Status Snapshot(const std::string& dir) = 0;
+  // exist) with rocksdb::Checkpoint (hard links) and brings the copy to its
+  // steady state: the head chunks as of the copy are written into it as
+  // chunks (unless `skip_head`), its WAL records deleted and it is compacted.
+  // The live database is not changed (its heads stay open); commits wait
+  // while the heads are copied. Then writes `dir`/meta.json with what the
+  // copy holds (docs/format/keys.md). Takes seconds on a large database.
+  // Errors: AlreadyExists, FailedPrecondition when closed, Internal.
+  virtual absl::Status Snapshot(const std::string& dir, bool skip_head) = 0;
 
   // Marks samples in [mint, maxt] of every series matching `matchers` as
   // deleted (durable tombstones, hidden from reads at once).

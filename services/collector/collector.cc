@@ -219,14 +219,13 @@ void Collector::Stop() {
 }
 
 absl::StatusOr<std::string> Collector::TakeSnapshot(bool skip_head) {
-  (void)skip_head;  // head samples are always included (they are in RocksDB's WAL records)
   std::string name = absl::StrCat(absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()), "-",
                                   absl::Hex(absl::ToUnixNanos(absl::Now()) & 0xffffffffffff));
   std::string dir = (std::filesystem::path(options_.storage_path) / "snapshots" / name).string();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
   OMNI_LOG(kInfo, "tsdb").Msg("Creating snapshot").Kv("dir", dir);
-  absl::Status st = db_->Snapshot(dir);
+  absl::Status st = db_->Snapshot(dir, skip_head);
   if (!st.ok()) return st;
   OMNI_LOG(kInfo, "tsdb").Msg("Snapshot done").Kv("dir", dir);
   return name;
