@@ -77,20 +77,26 @@ absl::StatusOr<std::unique_ptr<Alerter::Runtime>> Alerter::Build(std::shared_ptr
   rt->pipeline = b.Build();
   alerting::Dispatcher::Options dopts;
   dopts.marker = &marker_;
-  dopts.executor = [this](std::function<void()> task) { RunFlushTask(std::move(task)); };
+  dopts.executor = [this](std::function<absl::Time()> task) { RunFlushTask(std::move(task)); };
   rt->dispatcher = std::make_unique<alerting::Dispatcher>(*rt->route, *rt->pipeline, clock_, dopts);
   return rt;
 }
 
 // Called by Dispatcher::Tick on the driver thread (mu_ held).
-void Alerter::RunFlushTask(std::function<void()> task) {
+void Alerter::RunFlushTask(std::function<absl::Time()> task) {
   ++in_flight_;
   flush_pool_->Submit([this, task = std::move(task)] {
-    task();
+    absl::Time group_next = task();
     std::lock_guard<std::mutex> l(mu_);
     --in_flight_;
-    wake_ = true;
-    cv_.notify_all();
+    // The driver's deadline left this group out while it flushed: wake the
+    // driver only when the group is due before that deadline (not for each
+    // of a burst of flushes, each waking it to scan every group), or when a
+    // reload or Stop waits for the last flush.
+    if (group_next < driver_deadline_ || in_flight_ == 0) {
+      wake_ = true;
+      cv_.notify_all();
+    }
   });
 }
 
@@ -190,7 +196,9 @@ void Alerter::DriverLoop() {
     absl::Time next = std::min(rt_->dispatcher->NextDeadline(), next_gc_);
     next = std::min(next, clock_.Now() + absl::Hours(1));
     wake_ = false;
+    driver_deadline_ = next;
     cv_.wait_until(l, absl::ToChronoTime(next), [&] { return stop_ || wake_; });
+    driver_deadline_ = absl::InfiniteFuture();  // running: a completed flush wakes it again
   }
 }
 

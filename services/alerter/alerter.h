@@ -99,7 +99,7 @@ class Alerter {
   absl::StatusOr<std::unique_ptr<Runtime>> Build(std::shared_ptr<const alerting::config::Config> cfg);
   void Install(std::unique_ptr<Runtime> rt);  // REQUIRES: reload_mu_ held
   void DriverLoop();
-  void RunFlushTask(std::function<void()> task);
+  void RunFlushTask(std::function<absl::Time()> task);
   void RegisterMetrics();
   std::string ExternalUrl() const;
 
@@ -121,6 +121,8 @@ class Alerter {
   absl::flat_hash_map<alerting::Fingerprint, alerting::Alert> alerts_;
   bool stop_ = false;
   bool wake_ = false;
+  // When the waiting driver wakes next (InfiniteFuture while it runs).
+  absl::Time driver_deadline_ = absl::InfiniteFuture();
   bool installing_ = false;  // a reload waits for in-flight flushes
   std::atomic<bool> stopped_{false};
   int in_flight_ = 0;

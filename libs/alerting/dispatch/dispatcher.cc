@@ -84,23 +84,29 @@ std::optional<Dispatcher::PendingFlush> Dispatcher::PrepareFlushLocked(const std
   return f;
 }
 
-void Dispatcher::RunFlush(PendingFlush f) {
-  auto result = pipeline_.Exec(f.ctx, f.batch);
+absl::Time Dispatcher::RunFlush(PendingFlush f) {
+  // The pipeline takes the batch; what the cleanup below needs is noted first.
+  std::vector<std::pair<Fingerprint, absl::Time>> resolved;
+  for (const Alert& a : f.batch) {
+    if (a.ResolvedAt(f.ctx.now)) resolved.emplace_back(a.GetFingerprint(), a.updated_at);
+  }
+  const size_t num_alerts = f.batch.size();
+  auto result = pipeline_.Exec(f.ctx, std::move(f.batch));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = groups_.find(f.group_id);
-  if (it == groups_.end()) return;
+  if (it == groups_.end()) return absl::InfiniteFuture();
   AggrGroup& ag = *it->second;
   ag.in_flight = false;
   if (!result.ok()) {
-    OMNI_LOG(kError, "dispatcher").Msg("Notify for alerts failed").Kv("group", f.ctx.group_key).Kv("num_alerts", f.batch.size()).Kv("err", result.status());
-    return;
+    OMNI_LOG(kError, "dispatcher").Msg("Notify for alerts failed").Kv("group", f.ctx.group_key).Kv("num_alerts", num_alerts).Kv("err", result.status());
+    return ag.next;
   }
   // Delete resolved alerts we just notified about, unless they changed meanwhile.
-  for (const Alert& a : f.batch) {
-    if (!a.ResolvedAt(f.ctx.now)) continue;
-    auto cur = ag.alerts.find(a.GetFingerprint());
-    if (cur != ag.alerts.end() && cur->second.updated_at == a.updated_at) ag.alerts.erase(cur);
+  for (const auto& [fp, updated_at] : resolved) {
+    auto cur = ag.alerts.find(fp);
+    if (cur != ag.alerts.end() && cur->second.updated_at == updated_at) ag.alerts.erase(cur);
   }
+  return ag.next;
 }
 
 int Dispatcher::Tick() {
@@ -138,7 +144,7 @@ int Dispatcher::Tick() {
   int n = static_cast<int>(flushes.size());
   for (PendingFlush& f : flushes) {
     if (opts_.executor) {
-      opts_.executor([this, f = std::move(f)]() mutable { RunFlush(std::move(f)); });
+      opts_.executor([this, f = std::move(f)]() mutable { return RunFlush(std::move(f)); });
     } else {
       RunFlush(std::move(f));
     }

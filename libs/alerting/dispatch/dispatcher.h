@@ -62,8 +62,10 @@ class Dispatcher {
     // When set, Tick hands each flush to it (e.g. a thread pool) instead of
     // running it inline, so that a slow integration does not delay other
     // groups. A group never flushes concurrently with itself. All submitted
-    // tasks must finish before the Dispatcher is destroyed.
-    std::function<void(std::function<void()>)> executor;
+    // tasks must finish before the Dispatcher is destroyed. A task returns
+    // when its group's timer fires next (InfiniteFuture: the group is gone),
+    // which NextDeadline left out while the flush ran.
+    std::function<void(std::function<absl::Time()>)> executor;
   };
   Dispatcher(const Route& root, Stage& pipeline, const common::Clock& clock, Options opts);
   Dispatcher(const Route& root, Stage& pipeline, const common::Clock& clock)
@@ -79,8 +81,8 @@ class Dispatcher {
   // started (groups without alerts only reset their timer).
   int Tick();
   // The earliest pending timer (group flush or maintenance). Groups with a
-  // flush in flight are skipped: with an executor, call Tick() again when a
-  // flush task completes (its timer may have fired meanwhile).
+  // flush in flight are skipped: with an executor, call Tick() again by the
+  // time a completed flush task returns (its timer may have fired meanwhile).
   absl::Time NextDeadline() const;
   // Snapshot of all non-empty groups, sorted by group key.
   std::vector<AlertGroupSnapshot> Groups() const;
@@ -111,7 +113,7 @@ class Dispatcher {
   // REQUIRES: mu_ held.
   std::optional<PendingFlush> PrepareFlushLocked(const std::string& group_id, absl::Time now);
   // Runs the pipeline (without mu_), then removes notified resolved alerts.
-  void RunFlush(PendingFlush f);
+  absl::Time RunFlush(PendingFlush f);  // returns the group's next timer
 
   const Route& root_;
   Stage& pipeline_;

@@ -328,9 +328,9 @@ receivers: [{name: r}]
   PipelineBuilder b(nullptr, nullptr, nullptr, nflog.get(), &clock);
   b.AddIntegration("r", Integration{"webhook", 0, true, &sink});
   auto pipeline = b.Build();
-  std::vector<std::function<void()>> tasks;
+  std::vector<std::function<absl::Time()>> tasks;
   Dispatcher::Options opts;
-  opts.executor = [&](std::function<void()> t) { tasks.push_back(std::move(t)); };
+  opts.executor = [&](std::function<absl::Time()> t) { tasks.push_back(std::move(t)); };
   Dispatcher d(*root, *pipeline, clock, opts);
   Alert a;
   a.labels = Labels::FromPairs({{"alertname", "X"}});
@@ -342,11 +342,11 @@ receivers: [{name: r}]
   clock.Advance(absl::Minutes(1));  // the timer fires while the flush is still running
   CHECK(d.Tick() == 0);
   CHECK(d.NextDeadline() > clock.Now());  // in-flight groups do not spin the timer
-  tasks[0]();
+  CHECK(tasks[0]() <= clock.Now());       // the task reports the timer that fired
   CHECK(sink.calls.size() == 1);
   CHECK(d.Tick() == 1);  // runs right after the previous flush completed
   REQUIRE(tasks.size() == 2);
-  tasks[1]();
+  CHECK(tasks[1]() == clock.Now() + absl::Minutes(1));  // next: group_interval after this flush
   CHECK(sink.calls.size() == 1);  // nothing changed: deduplicated
 }
 

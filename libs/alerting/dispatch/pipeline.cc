@@ -19,9 +19,10 @@ absl::StatusOr<std::vector<Alert>> MultiStage::Exec(NotifyContext& ctx, std::vec
 absl::StatusOr<std::vector<Alert>> FanoutStage::Exec(NotifyContext& ctx, std::vector<Alert> alerts) {
   absl::Status first_error;
   int errors = 0;
-  for (const StagePtr& s : stages_) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
     NotifyContext copy = ctx;
-    auto r = s->Exec(copy, alerts);
+    // Each integration gets its own alerts; the last one can take these.
+    auto r = i + 1 < stages_.size() ? stages_[i]->Exec(copy, alerts) : stages_[i]->Exec(copy, std::move(alerts));
     if (!r.ok()) {
       if (errors++ == 0) first_error = r.status();
     }
@@ -29,7 +30,9 @@ absl::StatusOr<std::vector<Alert>> FanoutStage::Exec(NotifyContext& ctx, std::ve
   if (errors > 0) {
     return absl::Status(first_error.code(), absl::StrCat(errors, " error(s) occurred: ", first_error.message()));
   }
-  return alerts;
+  // What passes a fan-out is not used further (the integrations' own
+  // stages record what they sent): an empty success.
+  return std::vector<Alert>{};
 }
 
 absl::StatusOr<std::vector<Alert>> RoutingStage::Exec(NotifyContext& ctx, std::vector<Alert> alerts) {
@@ -112,17 +115,18 @@ absl::Duration RetryBackoff(int failed_attempts) {
 }
 
 absl::StatusOr<std::vector<Alert>> RetryStage::Exec(NotifyContext& ctx, std::vector<Alert> alerts) {
-  std::vector<Alert> sent;
+  // Without send_resolved only the firing alerts go out (a copy); otherwise
+  // all of them, as they are.
+  std::vector<Alert> firing_only;
   if (!integ_.send_resolved) {
     // Only resolved alerts: report success without sending, so that the
     // nflog still records them for the next dedup decision.
     if (ctx.firing_alerts.empty()) return alerts;
     for (const Alert& a : alerts) {
-      if (!a.ResolvedAt(ctx.now)) sent.push_back(a);
+      if (!a.ResolvedAt(ctx.now)) firing_only.push_back(a);
     }
-  } else {
-    sent = alerts;
   }
+  const std::vector<Alert>& sent = integ_.send_resolved ? alerts : firing_only;
   const std::string who = absl::StrCat(ctx.receiver_name, "/", integ_.name, "[", integ_.index, "]");
   absl::Status last;
   for (int attempt = 1;; ++attempt) {

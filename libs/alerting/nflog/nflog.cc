@@ -132,13 +132,15 @@ absl::Status NotificationLog::Log(const NflogReceiver& r, std::string_view group
   e.resolved_alerts = std::move(resolved);
   e.expires_at = now + opts_.retention;
   if (db_) {
-    // The synced write happens outside mu_: flushes of other groups keep
-    // reading and writing the log meanwhile, and RocksDB commits concurrent
-    // synced writes with one fsync. A group has one flush in flight at a
-    // time, so writes to one key do not race.
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    absl::Status st = FromRocks(db_->Put(wo, kKeyPrefix + key, Encode(e)), "write nflog");
+    // Written to RocksDB's log (the OS has it: it survives a kill -9 of the
+    // daemon) but not fsynced, as the TSDB's WAL: an fsync per notification
+    // would bound a burst of flushes by the disk. The write happens outside
+    // mu_, so dedup reads of other groups go on; write_mu_ keeps RocksDB to
+    // one writer at a time, cheaper than its write-group handshake between
+    // many flush threads. A group has one flush in flight at a time, so
+    // writes to one key do not race.
+    std::lock_guard<std::mutex> wlock(write_mu_);
+    absl::Status st = FromRocks(db_->Put(rocksdb::WriteOptions(), kKeyPrefix + key, Encode(e)), "write nflog");
     if (!st.ok()) return st;
   }
   std::lock_guard<std::mutex> lock(mu_);

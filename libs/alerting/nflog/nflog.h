@@ -68,7 +68,8 @@ class NotificationLog {
   ~NotificationLog();
 
   // Records a notification at clock->Now() with expiry now+retention. Keeps an
-  // existing entry whose timestamp is newer. Durable (synced) before returning.
+  // existing entry whose timestamp is newer. In RocksDB's log before
+  // returning (survives a crash of the process; not fsynced).
   absl::Status Log(const NflogReceiver& r, std::string_view group_key, std::vector<uint64_t> firing,
                    std::vector<uint64_t> resolved);
   // The entry for (group_key, receiver), if any. Thread-safe.
@@ -83,6 +84,7 @@ class NotificationLog {
   Options opts_;
   std::unique_ptr<rocksdb::DB> db_;
   mutable std::mutex mu_;
+  std::mutex write_mu_;  // one RocksDB writer at a time (Log)
   std::map<std::string, NflogEntry> st_;  // GUARDED_BY(mu_)
 };
 

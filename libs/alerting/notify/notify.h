@@ -61,7 +61,7 @@ std::string GoTimeString(absl::Time t);
 // AM 0.25 webhook message (version "4") for a flush of `alerts`. Alerts beyond
 // max_alerts (0 = all) are dropped and counted in truncatedAlerts; as in AM,
 // status, commonLabels and commonAnnotations then describe the sent alerts only.
-std::string WebhookPayload(const NotifyContext& ctx, std::vector<Alert> alerts, const std::string& external_url,
+std::string WebhookPayload(const NotifyContext& ctx, const std::vector<Alert>& alerts, const std::string& external_url,
                            uint64_t max_alerts);
 
 class WebhookNotifier : public Notifier {

@@ -69,6 +69,28 @@ NotifyContext Ctx() {
   return ctx;
 }
 
+TEST_CASE("GoTimeString is Go's RFC3339Nano in UTC", "[notify]") {
+  CHECK(GoTimeString(absl::FromUnixSeconds(0)) == "1970-01-01T00:00:00Z");
+  CHECK(GoTimeString(absl::FromUnixNanos(1700000000123450000)) == "2023-11-14T22:13:20.12345Z");
+  CHECK(GoTimeString(absl::FromUnixSeconds(951782400)) == "2000-02-29T00:00:00Z");
+  CHECK(GoTimeString(absl::FromUnixSeconds(-1) + absl::Nanoseconds(1)) == "1969-12-31T23:59:59.000000001Z");
+  // Go pads years to four digits (absl's %Y does not).
+  CHECK(GoTimeString(absl::FromUnixSeconds(-55802861691)) == "0201-09-05T13:05:09Z");
+  // Against absl's formatter over dates from 1000 to 9999, with fractions.
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    int64_t secs = static_cast<int64_t>(x % 221845392000ull) - 30610224000;  // 1000-01-01 .. 9999-12-31
+    int64_t nanos = i % 3 == 0 ? 0 : static_cast<int64_t>((x >> 20) % 1000000000);
+    if (i % 5 == 0) nanos = nanos / 1000000 * 1000000;
+    absl::Time t = absl::FromUnixSeconds(secs) + absl::Nanoseconds(nanos);
+    INFO(secs << " s + " << nanos << " ns");
+    CHECK(GoTimeString(t) == absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone()));
+  }
+}
+
 TEST_CASE("webhook payload is AM 0.25's version 4 message", "[notify]") {
   std::string body = WebhookPayload(Ctx(), TwoAlerts(), "http://am:9093", 0);
   auto v = json::Parse(body);
