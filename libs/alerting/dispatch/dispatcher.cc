@@ -79,12 +79,13 @@ std::optional<Dispatcher::PendingFlush> Dispatcher::PrepareFlushLocked(const std
     if (!copy.ResolvedAt(now)) copy.ends_at = kZeroTime;
     f.batch.push_back(std::move(copy));
   }
-  SortAlerts(f.batch);
   ag.in_flight = true;
   return f;
 }
 
 absl::Time Dispatcher::RunFlush(PendingFlush f) {
+  // Sorted here, on the flush's thread, not under the lock on the driver's.
+  SortAlerts(f.batch);
   // The pipeline takes the batch; what the cleanup below needs is noted first.
   std::vector<std::pair<Fingerprint, absl::Time>> resolved;
   for (const Alert& a : f.batch) {
