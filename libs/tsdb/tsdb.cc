@@ -426,11 +426,25 @@ class RocksDbTsdb final : public Tsdb {
     bool known = false;
     int64_t bucket = 0;
     Timestamp max_time = 0;
+    Timestamp series_min_time = 0;  // no sample of the series is older
   };
   // REQUIRES: s.mu held.
   static NewestChunk NewestChunkOf(const MemSeries& s) {
-    return {s.HasPersisted() && s.persisted_last_known, s.last_bucket, s.persisted_max_time};
+    return {s.HasPersisted() && s.persisted_last_known, s.last_bucket, s.persisted_max_time, s.min_time};
   }
+  // The newest persisted chunk by its key, with a point Get (it stops at the
+  // memtable or the newest file that holds the key, where a Seek positions
+  // an iterator in every level). False when memory does not know the key or
+  // the chunk is gone (retention); true with *status set on errors.
+  bool GetNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, rocksdb::PinnableSlice* value,
+                      int64_t* chunk_min, std::string_view* chunk, absl::Status* status);
+  // kSamples: when the newest persisted chunk holds every persisted sample
+  // in [mint, maxt] (it starts by mint, or nothing of the series is older),
+  // passes it to fn (unless it starts after maxt) and returns true; false
+  // when older chunks may be needed. Saves the Seek of a sparse selection
+  // whose range lies within the newest chunk and the head.
+  bool SamplesFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint, Timestamp maxt,
+                              const std::function<absl::Status(std::string_view)>& fn, absl::Status* status);
   // kLastSample without tombstones, when maxt lies inside the newest
   // persisted chunk (an instant query a little behind the series' last cut):
   // reads that chunk with a point Get, since its key is known, instead of
@@ -1276,20 +1290,19 @@ bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp m
   return *b0 <= *b1;
 }
 
-bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint,
-                                            Timestamp maxt, model::Sample* last, absl::Status* status) {
-  if (!nc.known || nc.max_time <= maxt) return false;
+bool RocksDbTsdb::GetNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, rocksdb::PinnableSlice* value,
+                                 int64_t* chunk_min, std::string_view* chunk, absl::Status* status) {
+  if (!nc.known) return false;
   rocksdb::ReadOptions ro;
   ro.snapshot = ctx->Snapshot();
-  rocksdb::PinnableSlice value;
   const std::string key = internal::ChunkKey(nc.bucket, ref, nc.max_time);
-  rocksdb::Status rs = db_->Get(ro, db_->DefaultColumnFamily(), key, &value);
+  rocksdb::Status rs = db_->Get(ro, db_->DefaultColumnFamily(), key, value);
   if (rs.IsNotFound()) {
     // Cut after the querier's snapshot: memory already knows the chunk, so
     // read it as it is now (the snapshot would miss its samples).
     ro.snapshot = nullptr;
-    value.Reset();
-    rs = db_->Get(ro, db_->DefaultColumnFamily(), key, &value);
+    value->Reset();
+    rs = db_->Get(ro, db_->DefaultColumnFamily(), key, value);
     if (rs.IsNotFound()) return false;  // deleted by retention meanwhile
   }
   if (!rs.ok()) {
@@ -1297,13 +1310,21 @@ bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, cons
     return true;
   }
   uint8_t enc;
-  int64_t chunk_min;
-  std::string_view chunk;
-  if (!internal::DecodeChunkValue(std::string_view(value.data(), value.size()), &enc, &chunk_min, &chunk) ||
+  if (!internal::DecodeChunkValue(std::string_view(value->data(), value->size()), &enc, chunk_min, chunk) ||
       enc != static_cast<uint8_t>(ChunkEncoding::kXor)) {
     *status = absl::DataLossError(absl::StrCat("tsdb: corrupt chunk of series ", ref));
-    return true;
   }
+  return true;
+}
+
+bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint,
+                                            Timestamp maxt, model::Sample* last, absl::Status* status) {
+  if (!nc.known || nc.max_time <= maxt) return false;
+  rocksdb::PinnableSlice value;
+  int64_t chunk_min;
+  std::string_view chunk;
+  if (!GetNewestChunk(ctx, ref, nc, &value, &chunk_min, &chunk, status)) return false;
+  if (!status->ok()) return true;
   if (chunk_min > maxt) return false;
   *last = {model::kMinTime, 0};
   XorIterator xi(chunk);
@@ -1314,6 +1335,21 @@ bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, cons
   }
   // Older chunks hold only older samples: none is in range either.
   if (last->t < mint) last->t = model::kMinTime;
+  return true;
+}
+
+bool RocksDbTsdb::SamplesFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint,
+                                         Timestamp maxt, const std::function<absl::Status(std::string_view)>& fn,
+                                         absl::Status* status) {
+  if (!nc.known) return false;
+  if (nc.max_time < mint) return true;  // every persisted sample is older than the range
+  rocksdb::PinnableSlice value;
+  int64_t chunk_min;
+  std::string_view chunk;
+  if (!GetNewestChunk(ctx, ref, nc, &value, &chunk_min, &chunk, status)) return false;
+  if (!status->ok()) return true;
+  if (chunk_min > mint && chunk_min != nc.series_min_time) return false;
+  if (chunk_min <= maxt) *status = fn(chunk);
   return true;
 }
 
@@ -1407,6 +1443,9 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
     std::lock_guard lock(tombstones_mu_);
     any_tombstones = !tombstones_.empty();
   }
+  // A point Get per newest chunk pays off for a sparse selection (each chunk
+  // would cost a Seek); a dense one walks the chunk keys in order with Next().
+  const bool sparse = static_cast<int64_t>(refs.size()) * 8 < num_series_.load(std::memory_order_relaxed);
   for (uint64_t ref : refs) {
     // Series with tombstones are left to LoadSeries.
     if (any_tombstones && !TombstonesOf(ref).empty()) continue;
@@ -1425,7 +1464,7 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
     if (mode == LoadMode::kLastSample) {
       Timestamp newest = model::kMinTime;
       model::Sample last{};
-      if (LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &last, &st)) {
+      if (sparse && LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &last, &st)) {
         newest = last.t;
       } else {
         st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
@@ -1443,11 +1482,14 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
       }
     } else {
       uint32_t begin = static_cast<uint32_t>(ahead->spans.size());
-      st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
+      auto keep = [&](std::string_view chunk) {
         ahead->spans.emplace_back(ahead->arena.size(), chunk.size());
         ahead->arena.append(chunk);
         return absl::OkStatus();
-      });
+      };
+      if (!(sparse && SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, keep, &st))) {
+        st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, keep);
+      }
       if (!st.ok()) break;
       ahead->by_ref[ref] = {begin, static_cast<uint32_t>(ahead->spans.size())};
       if (ahead->arena.size() > kMaxArenaBytes) break;
@@ -1466,7 +1508,7 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
   // kLastSample: the head chunk holds the newest samples, so when it starts at
   // or before maxt the answer is in it and persisted chunks are not read.
   bool head_has_last = false;
-  NewestChunk nc;  // known only for kLastSample without tombstones
+  NewestChunk nc;
   std::vector<Interval> tomb = TombstonesOf(ref);
   {
     RefStripe& rs = ref_stripe(ref);
@@ -1483,7 +1525,7 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       return true;
     }
     read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
-    if (read_persisted && mode == LoadMode::kLastSample && tomb.empty()) nc = NewestChunkOf(*s);
+    if (read_persisted) nc = NewestChunkOf(*s);
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
@@ -1536,16 +1578,18 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       }
     } else {
       absl::Status st;
+      auto decode = [&](std::string_view chunk) { return DecodeInRange(chunk, mint, maxt, tomb, &newest, add); };
       model::Sample from_newest;
-      if (LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &from_newest, &st)) {
+      if (mode == LoadMode::kLastSample && tomb.empty() &&
+          LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &from_newest, &st)) {
         if (st.ok() && from_newest.t != model::kMinTime) {
           newest = from_newest.t;
           last = from_newest;
         }
+      } else if (mode == LoadMode::kSamples && SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, decode, &st)) {
+        // The newest chunk held every persisted sample in range.
       } else {
-        st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
-          return DecodeInRange(chunk, mint, maxt, tomb, &newest, add);
-        });
+        st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, decode);
       }
       if (!st.ok()) {
         *status = st;

@@ -228,11 +228,20 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
   // Samples at 0..9 s, a gap, 30..39 s (both chunks persisted), then 40 s in
   // the head: an instant query a little behind the last cut reads the newest
   // persisted chunk by its key; older answers come from the general path.
-  for (int num_series : {1, 20}) {
+  // 1 series: LoadSeries; 20 of 20: read ahead in key order; 20 of 420: read
+  // ahead with a point Get per series (a sparse selection).
+  for (auto [num_series, others] : {std::pair<int, int>{1, 0}, {20, 0}, {20, 400}}) {
     TempDir dir;
     TsdbOptions opts = TestOptions(dir.path());
     opts.max_samples_per_chunk = 10;
     auto db = MustOpen(opts);
+    {
+      auto app = db->NewAppender();
+      for (int k = 0; k < others; ++k) {
+        REQUIRE(app->Append(0, Labels::FromPairs({{"__name__", "other"}, {"k", std::to_string(k)}}), 0, 1).ok());
+      }
+      REQUIRE(app->Commit().ok());
+    }
     std::vector<int64_t> times;
     for (int i = 0; i < 10; ++i) times.push_back(1000 * i);
     for (int i = 30; i <= 40; ++i) times.push_back(1000 * i);
@@ -250,7 +259,7 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
     for (Want w : {Want{34500, 35000, 35000}, Want{30200, 30500, -1}, Want{25000, 30500, 30000},
                    Want{39000, 39999, 39000}, Want{15000, 20000, -1}, Want{5000, 20000, 9000},
                    Want{0, 40000, 40000}}) {
-      INFO(num_series << " series, range [" << w.mint << ", " << w.maxt << "]");
+      INFO(num_series << " of " << num_series + others << " series, range [" << w.mint << ", " << w.maxt << "]");
       auto q = db->NewQuerier(w.mint, w.maxt);
       REQUIRE(q.ok());
       auto set = SelectHinted(**q, w.mint, w.maxt, /*last_only=*/true, {Matcher::Equal("__name__", "g")});
@@ -267,7 +276,73 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
       REQUIRE(set->status().ok());
       CHECK(n == (w.t < 0 ? 0 : num_series));
     }
+    // Every sample in range, whether the newest chunk alone holds them (it
+    // starts by mint) or older chunks are needed too.
+    for (auto [mint, maxt] : {std::pair<int64_t, int64_t>{31000, 40000}, {30000, 35000}, {35500, 39999},
+                              {5000, 35000}, {-5000, 3000}, {15000, 20000}, {41000, 50000}, {0, 40000}}) {
+      INFO(num_series << " of " << num_series + others << " series, all samples in [" << mint << ", " << maxt << "]");
+      std::vector<int64_t> want;
+      for (int64_t t : times) {
+        if (t >= mint && t <= maxt) want.push_back(t);
+      }
+      auto q = db->NewQuerier(mint, maxt);
+      REQUIRE(q.ok());
+      auto set = SelectHinted(**q, mint, maxt, /*last_only=*/false, {Matcher::Equal("__name__", "g")});
+      int n = 0;
+      while (set->Next()) {
+        std::vector<int64_t> got;
+        auto it = set->At().Iterator();
+        while (it->Next()) got.push_back(it->At().t);
+        CHECK(got == want);
+        ++n;
+      }
+      REQUIRE(set->status().ok());
+      CHECK(n == (want.empty() ? 0 : num_series));
+    }
     REQUIRE(db->Close().ok());
+  }
+}
+
+TEST_CASE("Tsdb Select of a series whose only persisted chunk is its first", "[unit][tsdb]") {
+  // 0..9 s persisted as one chunk, 10..12 s in the head; among many other
+  // series, so that the selection is sparse and read by the chunk's key.
+  TempDir dir;
+  TsdbOptions opts = TestOptions(dir.path());
+  opts.max_samples_per_chunk = 10;
+  auto db = MustOpen(opts);
+  {
+    auto app = db->NewAppender();
+    for (int k = 0; k < 200; ++k) {
+      REQUIRE(app->Append(0, Labels::FromPairs({{"__name__", "other"}, {"k", std::to_string(k)}}), 0, 1).ok());
+    }
+    REQUIRE(app->Commit().ok());
+  }
+  for (int i = 0; i <= 12; ++i) {
+    auto app = db->NewAppender();
+    for (int k = 0; k < 16; ++k) {
+      REQUIRE(app->Append(0, Labels::FromPairs({{"__name__", "h"}, {"k", std::to_string(k)}}), 1000 * i, i).ok());
+    }
+    REQUIRE(app->Commit().ok());
+  }
+  for (auto [mint, maxt] : {std::pair<int64_t, int64_t>{-5000, 20000}, {-5000, 4000}, {3000, 11000}}) {
+    INFO("[" << mint << ", " << maxt << "]");
+    auto q = db->NewQuerier(mint, maxt);
+    REQUIRE(q.ok());
+    auto set = SelectHinted(**q, mint, maxt, /*last_only=*/false, {Matcher::Equal("__name__", "h")});
+    int n = 0;
+    while (set->Next()) {
+      std::vector<int64_t> got;
+      auto it = set->At().Iterator();
+      while (it->Next()) got.push_back(it->At().t);
+      std::vector<int64_t> want;
+      for (int64_t t = std::max<int64_t>(0, (mint + 999) / 1000 * 1000); t <= std::min<int64_t>(12000, maxt); t += 1000) {
+        want.push_back(t);
+      }
+      CHECK(got == want);
+      ++n;
+    }
+    REQUIRE(set->status().ok());
+    CHECK(n == 16);
   }
 }
 
