@@ -224,6 +224,25 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
   REQUIRE(db->Close().ok());
 }
 
+// Selects every sample of the series named `name` in [mint, maxt]; each
+// series must hold exactly the timestamps `want`. Returns how many came back.
+int CheckSampleTimes(Tsdb& db, const std::string& name, int64_t mint, int64_t maxt,
+                     const std::vector<int64_t>& want) {
+  auto q = db.NewQuerier(mint, maxt);
+  REQUIRE(q.ok());
+  auto set = SelectHinted(**q, mint, maxt, /*last_only=*/false, {Matcher::Equal("__name__", name)});
+  int n = 0;
+  while (set->Next()) {
+    std::vector<int64_t> got;
+    auto it = set->At().Iterator();
+    while (it->Next()) got.push_back(it->At().t);
+    CHECK(got == want);
+    ++n;
+  }
+  REQUIRE(set->status().ok());
+  return n;
+}
+
 TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series and many", "[unit][tsdb]") {
   // Samples at 0..9 s, a gap, 30..39 s (both chunks persisted), then 40 s in
   // the head: an instant query a little behind the last cut reads the newest
@@ -285,19 +304,7 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
       for (int64_t t : times) {
         if (t >= mint && t <= maxt) want.push_back(t);
       }
-      auto q = db->NewQuerier(mint, maxt);
-      REQUIRE(q.ok());
-      auto set = SelectHinted(**q, mint, maxt, /*last_only=*/false, {Matcher::Equal("__name__", "g")});
-      int n = 0;
-      while (set->Next()) {
-        std::vector<int64_t> got;
-        auto it = set->At().Iterator();
-        while (it->Next()) got.push_back(it->At().t);
-        CHECK(got == want);
-        ++n;
-      }
-      REQUIRE(set->status().ok());
-      CHECK(n == (want.empty() ? 0 : num_series));
+      CHECK(CheckSampleTimes(*db, "g", mint, maxt, want) == (want.empty() ? 0 : num_series));
     }
     REQUIRE(db->Close().ok());
   }
@@ -326,23 +333,11 @@ TEST_CASE("Tsdb Select of a series whose only persisted chunk is its first", "[u
   }
   for (auto [mint, maxt] : {std::pair<int64_t, int64_t>{-5000, 20000}, {-5000, 4000}, {3000, 11000}}) {
     INFO("[" << mint << ", " << maxt << "]");
-    auto q = db->NewQuerier(mint, maxt);
-    REQUIRE(q.ok());
-    auto set = SelectHinted(**q, mint, maxt, /*last_only=*/false, {Matcher::Equal("__name__", "h")});
-    int n = 0;
-    while (set->Next()) {
-      std::vector<int64_t> got;
-      auto it = set->At().Iterator();
-      while (it->Next()) got.push_back(it->At().t);
-      std::vector<int64_t> want;
-      for (int64_t t = std::max<int64_t>(0, (mint + 999) / 1000 * 1000); t <= std::min<int64_t>(12000, maxt); t += 1000) {
-        want.push_back(t);
-      }
-      CHECK(got == want);
-      ++n;
+    std::vector<int64_t> want;
+    for (int64_t t = std::max<int64_t>(0, (mint + 999) / 1000 * 1000); t <= std::min<int64_t>(12000, maxt); t += 1000) {
+      want.push_back(t);
     }
-    REQUIRE(set->status().ok());
-    CHECK(n == 16);
+    CHECK(CheckSampleTimes(*db, "h", mint, maxt, want) == 16);
   }
 }
 
