@@ -1293,6 +1293,30 @@ bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp m
   return *b0 <= *b1;
 }
 
+namespace {
+
+const std::vector<Interval> kNoTombstones;
+
+// Decodes a chunk's samples in [mint, maxt] newer than `*newest` and not
+// tombstoned, calling add(sample) for each (in time order). Chunks come in
+// time order, so decoding stops at the first sample past maxt.
+template <typename Add>
+absl::Status DecodeInRange(std::string_view chunk, Timestamp mint, Timestamp maxt,
+                           const std::vector<Interval>& tomb, Timestamp* newest, Add&& add) {
+  XorIterator xi(chunk);
+  while (xi.Next()) {
+    model::Sample smp = xi.At();
+    if (smp.t > maxt) return absl::OkStatus();
+    if (smp.t <= *newest || smp.t < mint) continue;
+    if (!tomb.empty() && internal::IntervalsContain(tomb, smp.t)) continue;
+    *newest = smp.t;
+    add(smp);
+  }
+  return xi.status();
+}
+
+}  // namespace
+
 bool RocksDbTsdb::GetNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, rocksdb::PinnableSlice* value,
                                  int64_t* chunk_min, std::string_view* chunk, absl::Status* status) {
   if (!nc.known) return false;
@@ -1329,15 +1353,11 @@ bool RocksDbTsdb::LastSampleFromNewestChunk(ReadContext* ctx, uint64_t ref, cons
   if (!GetNewestChunk(ctx, ref, nc, &value, &chunk_min, &chunk, status)) return false;
   if (!status->ok()) return true;
   if (chunk_min > maxt) return false;
+  // The chunk's newest sample in range is the answer: older chunks hold only
+  // older samples (when it has none at or after mint, none is in range).
   *last = {model::kMinTime, 0};
-  XorIterator xi(chunk);
-  while (xi.Next() && xi.At().t <= maxt) *last = xi.At();
-  if (!xi.status().ok()) {
-    *status = xi.status();
-    return true;
-  }
-  // Older chunks hold only older samples: none is in range either.
-  if (last->t < mint) last->t = model::kMinTime;
+  Timestamp newest = model::kMinTime;
+  *status = DecodeInRange(chunk, mint, maxt, kNoTombstones, &newest, [&](const model::Sample& smp) { *last = smp; });
   return true;
 }
 
@@ -1414,33 +1434,11 @@ absl::Status RocksDbTsdb::ReadPersisted(ReadContext* ctx, uint64_t ref, int64_t 
   return absl::OkStatus();
 }
 
-namespace {
-
-// Decodes a chunk's samples in [mint, maxt] newer than `*newest` and not
-// tombstoned, calling add(sample) for each (in time order). Chunks come in
-// time order, so decoding stops at the first sample past maxt.
-template <typename Add>
-absl::Status DecodeInRange(std::string_view chunk, Timestamp mint, Timestamp maxt,
-                           const std::vector<Interval>& tomb, Timestamp* newest, Add&& add) {
-  XorIterator xi(chunk);
-  while (xi.Next()) {
-    model::Sample smp = xi.At();
-    if (smp.t > maxt) return absl::OkStatus();
-    if (smp.t <= *newest || smp.t < mint) continue;
-    if (!tomb.empty() && internal::IntervalsContain(tomb, smp.t)) continue;
-    *newest = smp.t;
-    add(smp);
-  }
-  return xi.status();
-}
-
-}  // namespace
 
 std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const Postings& refs, Timestamp mint,
                                                        Timestamp maxt, LoadMode mode) {
   constexpr size_t kMaxArenaBytes = 64 << 20;
   auto ahead = std::make_unique<ChunkReadAhead>();
-  static const std::vector<Interval> kNoTombstones;
   bool any_tombstones;
   {
     std::lock_guard lock(tombstones_mu_);
@@ -1543,10 +1541,11 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
   if (head_has_last) {
     if (!out->samples.empty()) return true;
     // The newest head sample is after maxt: decode up to maxt.
-    XorIterator xi(head_bytes);
     model::Sample last{model::kMinTime, 0};
-    while (xi.Next() && xi.At().t <= maxt) last = xi.At();
-    if (last.t < mint) return false;
+    Timestamp newest = model::kMinTime;
+    (void)DecodeInRange(head_bytes, mint, maxt, kNoTombstones, &newest,  // a head chunk is never corrupt
+                        [&](const model::Sample& smp) { last = smp; });
+    if (newest == model::kMinTime) return false;
     out->samples.push_back(last);
     return true;
   }
@@ -1991,7 +1990,7 @@ absl::Status RocksDbTsdb::Snapshot(const std::string& dir, bool skip_head) {
       FromRocksStatus(rocksdb::DB::Open(RocksOptions(8 << 20), dir, &raw_copy), "tsdb: open snapshot"));
   std::unique_ptr<rocksdb::DB> copy(raw_copy);
   rocksdb::WriteOptions wo;
-  wo.disableWAL = true;  // flushed by the compaction below
+  wo.disableWAL = true;  // made durable by the flush below
   constexpr size_t kBatch = 4096;
   for (size_t i = 0; i < heads.size(); i += kBatch) {
     OMNI_RETURN_IF_ERROR(PutChunks(copy.get(), wo, absl::MakeConstSpan(heads).subspan(i, kBatch)));
