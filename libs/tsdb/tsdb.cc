@@ -300,6 +300,10 @@ struct LoadedSeries {
 // that a Select of many series reads each RocksDB block once instead of
 // seeking series by series in label order.
 struct ChunkReadAhead {
+  // The selection is sparse: a series' newest persisted chunk is read by its
+  // key (a point Get) rather than by walking the keys in order. LoadSeries
+  // follows the same choice for the series read-ahead left to it.
+  bool point_reads = false;
   // ref -> [begin, end) in `spans` (kSamples) or the index in `last` (kLastSample).
   absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> by_ref;
   std::vector<std::pair<size_t, size_t>> spans;  // offset and length of chunk bytes in `arena`
@@ -1446,7 +1450,7 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
   }
   // A point Get per newest chunk pays off for a sparse selection (each chunk
   // would cost a Seek); a dense one walks the chunk keys in order with Next().
-  const bool sparse = static_cast<int64_t>(refs.size()) * 8 < num_series_.load(std::memory_order_relaxed);
+  ahead->point_reads = static_cast<int64_t>(refs.size()) * 8 < num_series_.load(std::memory_order_relaxed);
   for (uint64_t ref : refs) {
     // Series with tombstones are left to LoadSeries.
     if (any_tombstones && !TombstonesOf(ref).empty()) continue;
@@ -1465,7 +1469,7 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
     if (mode == LoadMode::kLastSample) {
       Timestamp newest = model::kMinTime;
       model::Sample last{};
-      if (sparse && LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &last, &st)) {
+      if (ahead->point_reads && LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &last, &st)) {
         newest = last.t;
       } else {
         st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, [&](std::string_view chunk) {
@@ -1488,7 +1492,7 @@ std::unique_ptr<ChunkReadAhead> RocksDbTsdb::ReadAhead(ReadContext* ctx, const P
         ahead->arena.append(chunk);
         return absl::OkStatus();
       };
-      if (!(sparse && SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, keep, &st))) {
+      if (!(ahead->point_reads && SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, keep, &st))) {
         st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, keep);
       }
       if (!st.ok()) break;
@@ -1582,13 +1586,16 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       absl::Status st;
       auto decode = [&](std::string_view chunk) { return DecodeInRange(chunk, mint, maxt, tomb, &newest, add); };
       model::Sample from_newest;
-      if (mode == LoadMode::kLastSample && tomb.empty() &&
+      // Without read-ahead the selection is small, so sparse.
+      const bool point_reads = ahead == nullptr || ahead->point_reads;
+      if (point_reads && mode == LoadMode::kLastSample && tomb.empty() &&
           LastSampleFromNewestChunk(ctx, ref, nc, mint, maxt, &from_newest, &st)) {
         if (st.ok() && from_newest.t != model::kMinTime) {
           newest = from_newest.t;
           last = from_newest;
         }
-      } else if (mode == LoadMode::kSamples && SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, decode, &st)) {
+      } else if (point_reads && mode == LoadMode::kSamples &&
+                 SamplesFromNewestChunk(ctx, ref, nc, mint, maxt, decode, &st)) {
         // The newest chunk held every persisted sample in range.
       } else {
         st = ReadPersisted(ctx, ref, b0, b1, mint, maxt, decode);
