@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/support/status.h"
 #include "libs/common/absl_compat.h"
+#include "libs/common/go_time.h"
 #include "libs/httpapi/api.h"
 #include "libs/json/json_writer.h"
 #include "libs/rpc/convert.h"
@@ -25,7 +26,7 @@ using httpapi::WriteApiSuccess;
 
 std::string Rfc3339(absl::Time t) {
   if (t == absl::InfinitePast()) return "0001-01-01T00:00:00Z";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+  return common::FormatRfc3339Nano(t);
 }
 
 void WriteNameCounts(json::JsonWriter& w, std::string_view key, const std::vector<tsdb::NameCount>& v) {
