@@ -8,6 +8,7 @@
 //   AppendJsonNumber(&s, 0.5)   appends 0.5 (Go encoding/json style; NaN/Inf -> null)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,15 @@ namespace omni::json {
 // |v| >= 1e21. NaN -> "NaN", infinities -> "+Inf"/"-Inf".
 std::string FormatPromFloat(double v);
 void AppendPromFloat(std::string* out, double v);
+
+// The same two formats written into a caller's buffer, for loops that emit one
+// point per append. The buffer must have room for the maximum: the longest
+// sample value ("-0.0000012345678901234567", "-1.2345678901234567e-308") and
+// the longest timestamp ("-9223372036854775.808").
+inline constexpr size_t kMaxPromFloatChars = 32;
+inline constexpr size_t kMaxPromTimestampChars = 24;
+char* WritePromFloat(char* p, double v);
+char* WritePromTimestamp(char* p, int64_t ms);
 
 // Prometheus's format for scalar and string query results (promql.Scalar's
 // MarshalJSON): strconv.FormatFloat(v, 'f', -1, 64), i.e. never an exponent:

@@ -103,6 +103,32 @@ TEST_CASE("AppendPromTimestamp writes float seconds", "[json]") {
   CHECK(ts(0) == "0");
   CHECK(ts(-1500) == "-1.500");
   CHECK(ts(INT64_MIN) == "-9223372036854775.808");
+  // The ten-digit fast path and its edges, against to_chars.
+  CHECK(ts(999999999999) == "999999999.999");
+  CHECK(ts(1000000000000) == "1000000000");
+  CHECK(ts(1000000000001) == "1000000000.001");
+  CHECK(ts(1234509876050) == "1234509876.050");
+  CHECK(ts(9999999999999) == "9999999999.999");
+  CHECK(ts(10000000000000) == "10000000000");
+  for (int64_t sec : {1000000000LL, 1000099999LL, 1700000000LL, 1795534811LL, 9000000009LL, 9999999999LL}) {
+    CHECK(ts(sec * 1000 + 7) == std::to_string(sec) + ".007");
+  }
+}
+
+TEST_CASE("the char* writers write what the Append functions append", "[json]") {
+  for (double v : {0.0, -0.0, 1.0, 0.1, -2.5e-7, 1e21, 4.11522630041e+20, 1.7976931348623157e308, 5e-324,
+                   9007199254740993.0, -123456.789, std::nan(""), -HUGE_VAL}) {
+    std::string want;
+    AppendPromFloat(&want, v);
+    char buf[kMaxPromFloatChars];
+    CHECK(std::string(buf, WritePromFloat(buf, v)) == want);
+  }
+  for (int64_t ms : {int64_t{0}, int64_t{-1}, int64_t{1700000000123}, INT64_MIN, INT64_MAX}) {
+    std::string want;
+    AppendPromTimestamp(&want, ms);
+    char buf[kMaxPromTimestampChars];
+    CHECK(std::string(buf, WritePromTimestamp(buf, ms)) == want);
+  }
 }
 
 TEST_CASE("AppendExpositionFloat matches Go 'g' shortest", "[json]") {

@@ -32,6 +32,37 @@ void BM_WriteVector(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteVector);
 
+// A raw range selection: 1000 series of 120 points, counters (integers) and
+// gauges (fractions), as /api/v1/query returns for `{instance="..."}[4m]`.
+void BM_WriteMatrixPoints(benchmark::State& state) {
+  struct Point {
+    int64_t t;
+    double v;
+  };
+  std::vector<Point> points(120);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    JsonWriter w(&out);
+    w.BeginArray();
+    for (int s = 0; s < 1000; ++s) {
+      w.BeginObject();
+      w.Key("values");
+      for (int i = 0; i < 120; ++i) {
+        double v = s % 2 == 0 ? 1000.0 + s * 7 + i : (s + i) / 7.0;
+        points[i] = {1700000000000 + i * 2000 + s % 3, v};
+      }
+      w.PromPointArray(points);
+      w.EndObject();
+    }
+    w.EndArray();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 120000);
+  state.SetBytesProcessed(state.iterations() * out.size());
+}
+BENCHMARK(BM_WriteMatrixPoints);
+
 void BM_Parse(benchmark::State& state) {
   std::string text;
   JsonWriter w(&text);

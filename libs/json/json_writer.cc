@@ -217,11 +217,19 @@ void JsonWriter::PromPoint(int64_t ms, double v) {
     return;
   }
   BeforeValue();
-  out_->push_back('[');
-  AppendPromTimestamp(out_, ms);
-  out_->append(",\"");
-  AppendPromFloat(out_, v);
-  out_->append("\"]");
+  char buf[kMaxPromPointChars];
+  out_->append(buf, WritePromPoint(buf, ms, v));
+}
+
+char* WritePromPoint(char* p, int64_t ms, double v) {
+  *p++ = '[';
+  p = WritePromTimestamp(p, ms);
+  *p++ = ',';
+  *p++ = '"';
+  p = WritePromFloat(p, v);
+  *p++ = '"';
+  *p++ = ']';
+  return p;
 }
 
 void JsonWriter::Raw(std::string_view json) {

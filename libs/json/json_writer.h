@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libs/json/float_format.h"
+
 namespace omni::json {
 
 class JsonValue;
@@ -61,8 +63,17 @@ class JsonWriter {
   // A sample as Prometheus writes it: [1700000000.123,"0.5"] (PromTimestamp
   // and PromFloat in an array, written in one go).
   void PromPoint(int64_t ms, double v);
+  // An array of samples, [[1700000000.123,"0.5"],...], from a range of
+  // objects with `t` (ms) and `v` members. Points are formatted into a local
+  // buffer and appended a few kilobytes at a time: a range result is mostly
+  // points, and one append per point costs as much as formatting it.
+  template <typename Points>
+  void PromPointArray(const Points& points);
   // Writes already-encoded JSON text as one value (not validated).
   void Raw(std::string_view json);
+  // Makes room for `bytes` more output, so that a large result grows its
+  // buffer once instead of doubling (and copying) it a dozen times.
+  void Reserve(size_t bytes) { out_->reserve(out_->size() + bytes); }
   void Value(const JsonValue& v);
 
   // Shorthands for Key(k) followed by the value.
@@ -87,6 +98,38 @@ class JsonWriter {
   bool after_key_ = false;
   bool wrote_root_ = false;
 };
+
+// Writes [1700000000.123,"0.5"] at `p` (room for kMaxPromPointChars) and
+// returns the end.
+inline constexpr size_t kMaxPromPointChars = kMaxPromTimestampChars + kMaxPromFloatChars + 6;
+char* WritePromPoint(char* p, int64_t ms, double v);
+
+template <typename Points>
+void JsonWriter::PromPointArray(const Points& points) {
+  if (options_.indent > 0) {
+    BeginArray();
+    for (const auto& pt : points) PromPoint(pt.t, pt.v);
+    EndArray();
+    return;
+  }
+  BeforeValue();
+  char buf[4096];
+  char* p = buf;
+  *p++ = '[';
+  bool first = true;
+  for (const auto& pt : points) {
+    // Room for a comma, the point and the closing bracket.
+    if (p + 1 + kMaxPromPointChars + 1 > buf + sizeof(buf)) {
+      out_->append(buf, p);
+      p = buf;
+    }
+    if (!first) *p++ = ',';
+    first = false;
+    p = WritePromPoint(p, pt.t, pt.v);
+  }
+  *p++ = ']';
+  out_->append(buf, p);
+}
 
 // Appends `s` as a quoted JSON string. Invalid UTF-8 bytes become U+FFFD, as in Go.
 void AppendQuotedString(std::string* out, std::string_view s, bool escape_html = true);

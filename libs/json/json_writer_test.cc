@@ -94,6 +94,42 @@ TEST_CASE("PromPoint writes what PromTimestamp and PromFloat in an array write",
   CHECK(out == "[1700000000.123,\"12345\"]");
 }
 
+TEST_CASE("PromPointArray writes what PromPoint in an array writes", "[json]") {
+  struct Point {
+    int64_t t;
+    double v;
+  };
+  // 0, 1 and enough points to cross the 4 KiB batch several times, with the
+  // longest values (-1.2345678901234567e-308) to end batches at different places.
+  for (size_t n : {size_t{0}, size_t{1}, size_t{500}}) {
+    std::vector<Point> points;
+    for (size_t i = 0; i < n; ++i) {
+      double v = i % 3 == 0 ? -1.2345678901234567e-308 : i % 3 == 1 ? static_cast<double>(i) : i / 7.0;
+      points.push_back({INT64_MIN + static_cast<int64_t>(i), v});
+    }
+    for (int indent : {0, 2}) {
+      JsonWriterOptions opts;
+      opts.indent = indent;
+      std::string batched, single;
+      JsonWriter a(&batched, opts), b(&single, opts);
+      a.BeginObject();
+      b.BeginObject();
+      a.Key("values");
+      b.Key("values");
+      a.PromPointArray(points);
+      b.BeginArray();
+      for (const Point& p : points) b.PromPoint(p.t, p.v);
+      b.EndArray();
+      a.KeyInt("after", 1);
+      b.KeyInt("after", 1);
+      a.EndObject();
+      b.EndObject();
+      CHECK(batched == single);
+      CHECK(a.Complete());
+    }
+  }
+}
+
 TEST_CASE("JsonWriter indents", "[json]") {
   std::string out;
   JsonWriterOptions o;
