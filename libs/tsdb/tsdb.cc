@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "libs/common/logging.h"
+#include "libs/common/thread_priority.h"
 #include "libs/common/status_macros.h"
 #include "libs/tsdb/internal/index.h"
 #include "libs/tsdb/internal/keys.h"
@@ -1953,6 +1954,9 @@ absl::Status RocksDbTsdb::RunMaintenance() {
 }
 
 void RocksDbTsdb::MaintenanceLoop() {
+  if (absl::Status st = common::LowerCurrentThreadPriority(options_.background_nice); !st.ok()) {
+    OMNI_LOG(kWarn, "tsdb").Msg("Cannot lower the maintenance thread's priority").Kv("err", st);
+  }
   std::unique_lock lock(stop_mu_);
   while (!stop_) {
     stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.maintenance_interval));

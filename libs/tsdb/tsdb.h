@@ -71,6 +71,9 @@ struct TsdbOptions {
   // Run RunMaintenance in a background thread this often; zero: never (tests
   // and tools call RunMaintenance themselves).
   absl::Duration maintenance_interval = absl::Minutes(1);
+  // Niceness (0..19) added to the maintenance thread (head persistence,
+  // retention), so that queries preempt it on busy cores.
+  int background_nice = 0;
   // Offline backfill: accept samples older than the head's lower bound.
   bool allow_out_of_bounds = false;
   // RocksDB tuning.

@@ -71,8 +71,19 @@ int64_t SymbolTable::MemoryBytes() const {
 
 void PostingsIndex::Add(uint64_t ref, const uint32_t* ids, size_t n) {
   std::unique_lock lock(mu_);
-  for (size_t i = 0; i + 1 < n; i += 2) AddSorted(&postings_[ids[i]][ids[i + 1]], ref);
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    auto [name_it, new_name] = postings_.try_emplace(ids[i]);
+    auto [value_it, new_value] = name_it->second.try_emplace(ids[i + 1]);
+    if (new_name) Invalidate(kNamesKey);
+    if (new_value) Invalidate(ids[i]);
+    AddSorted(&value_it->second, ref);
+  }
   AddSorted(&all_, ref);
+}
+
+void PostingsIndex::Invalidate(uint32_t key) {
+  std::lock_guard<std::mutex> lock(sorted_mu_);
+  sorted_.erase(key);
 }
 
 void PostingsIndex::Remove(uint64_t ref, const uint32_t* ids, size_t n) {
@@ -83,8 +94,14 @@ void PostingsIndex::Remove(uint64_t ref, const uint32_t* ids, size_t n) {
     auto value_it = name_it->second.find(ids[i + 1]);
     if (value_it == name_it->second.end()) continue;
     RemoveSorted(&value_it->second, ref);
-    if (value_it->second.empty()) name_it->second.erase(value_it);
-    if (name_it->second.empty()) postings_.erase(name_it);
+    if (value_it->second.empty()) {
+      name_it->second.erase(value_it);
+      Invalidate(ids[i]);
+    }
+    if (name_it->second.empty()) {
+      postings_.erase(name_it);
+      Invalidate(kNamesKey);
+    }
   }
   RemoveSorted(&all_, ref);
 }
@@ -114,9 +131,15 @@ void PostingsIndex::CollectMatching(const model::Matcher& m, bool inverse,
     }
     return;
   }
+  // One symbol-table lock and no string copies for the whole scan.
+  std::vector<uint32_t> ids;
+  ids.reserve(values.size());
+  for (const auto& [vid, list] : values) ids.push_back(vid);
+  std::vector<std::string_view> strings;
+  symbols_->Views(ids, &strings);
+  size_t i = 0;
   for (const auto& [vid, list] : values) {
-    bool match = m.Matches(symbols_->Get(vid));
-    if (match != inverse) out->push_back(&list);
+    if (m.Matches(strings[i++]) != inverse) out->push_back(&list);
   }
 }
 
@@ -164,40 +187,53 @@ Postings PostingsIndex::Select(const std::vector<model::Matcher>& matchers) cons
   return result;
 }
 
-namespace {
-
-// The strings of `ids`, sorted (one symbol-table lock for all).
-std::vector<std::string> SortedStrings(const SymbolTable& symbols, const std::vector<uint32_t>& ids) {
-  std::vector<std::string_view> views;
-  symbols.Views(ids, &views);
-  std::sort(views.begin(), views.end());
-  return std::vector<std::string>(views.begin(), views.end());
+PostingsIndex::SortedViews PostingsIndex::SortedCached(
+    uint32_t key, const std::function<std::vector<uint32_t>()>& ids) const {
+  {
+    std::lock_guard<std::mutex> lock(sorted_mu_);
+    auto it = sorted_.find(key);
+    if (it != sorted_.end()) return it->second;
+  }
+  // Interned strings never move, so the views stay valid; the caller's hold
+  // on mu_ keeps writers (and their invalidations) out until it is stored.
+  auto views = std::make_shared<std::vector<std::string_view>>();
+  symbols_->Views(ids(), views.get());
+  std::sort(views->begin(), views->end());
+  std::lock_guard<std::mutex> lock(sorted_mu_);
+  sorted_[key] = views;
+  return views;
 }
 
-}  // namespace
-
 std::vector<std::string> PostingsIndex::LabelNames() const {
-  std::vector<uint32_t> ids;
+  SortedViews names;
   {
     std::shared_lock lock(mu_);
-    ids.reserve(postings_.size());
-    for (const auto& [id, values] : postings_) ids.push_back(id);
+    names = SortedCached(kNamesKey, [&] {
+      std::vector<uint32_t> ids;
+      ids.reserve(postings_.size());
+      for (const auto& [id, values] : postings_) ids.push_back(id);
+      return ids;
+    });
   }
-  return SortedStrings(*symbols_, ids);
+  return std::vector<std::string>(names->begin(), names->end());
 }
 
 std::vector<std::string> PostingsIndex::LabelValues(std::string_view name) const {
   uint32_t id;
   if (!symbols_->Find(name, &id)) return {};
-  std::vector<uint32_t> ids;
+  SortedViews values;
   {
     std::shared_lock lock(mu_);
     auto it = postings_.find(id);
     if (it == postings_.end()) return {};
-    ids.reserve(it->second.size());
-    for (const auto& [vid, list] : it->second) ids.push_back(vid);
+    values = SortedCached(id, [&] {
+      std::vector<uint32_t> ids;
+      ids.reserve(it->second.size());
+      for (const auto& [vid, list] : it->second) ids.push_back(vid);
+      return ids;
+    });
   }
-  return SortedStrings(*symbols_, ids);
+  return std::vector<std::string>(values->begin(), values->end());
 }
 
 void PostingsIndex::ForEachPair(

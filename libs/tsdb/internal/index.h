@@ -64,13 +64,26 @@ class PostingsIndex {
 
  private:
   using ValueMap = absl::flat_hash_map<uint32_t, Postings>;
+  using SortedViews = std::shared_ptr<const std::vector<std::string_view>>;
+  // The sorted_ key of the label-name list (symbol ids are dense from 0).
+  static constexpr uint32_t kNamesKey = UINT32_MAX;
   // REQUIRES: mu_ held. Postings of `name` values accepted by `accept`.
   void CollectMatching(const model::Matcher& m, bool inverse, std::vector<const Postings*>* out) const;
+  // REQUIRES: mu_ held (shared is enough). The sorted strings of `ids`,
+  // cached under `key` until Add or Remove changes that list.
+  SortedViews SortedCached(uint32_t key, const std::function<std::vector<uint32_t>()>& ids) const;
+  // REQUIRES: mu_ held exclusively.
+  void Invalidate(uint32_t key);
 
   const SymbolTable* symbols_;
   mutable std::shared_mutex mu_;
   absl::flat_hash_map<uint32_t, ValueMap> postings_;
   Postings all_;
+  // Sorted views of each name's values, and of the names: Grafana's label
+  // browser and variable queries ask for the same lists again and again, and
+  // sorting them was most of the cost. Lock order: mu_, then sorted_mu_.
+  mutable std::mutex sorted_mu_;
+  mutable absl::flat_hash_map<uint32_t, SortedViews> sorted_;
 };
 
 }  // namespace omni::tsdb::internal
