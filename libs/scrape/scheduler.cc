@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "absl/time/clock.h"
+#include "libs/common/logging.h"
+#include "libs/common/thread_priority.h"
 
 namespace omni::scrape {
 
-ScrapeScheduler::ScrapeScheduler(int workers) {
+ScrapeScheduler::ScrapeScheduler(int workers, int worker_nice) {
   timer_ = std::thread([this] { TimerLoop(); });
-  for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this, worker_nice] { WorkerLoop(worker_nice); });
 }
 
 ScrapeScheduler::~ScrapeScheduler() { Stop(); }
@@ -90,7 +92,10 @@ void ScrapeScheduler::TimerLoop() {
   }
 }
 
-void ScrapeScheduler::WorkerLoop() {
+void ScrapeScheduler::WorkerLoop(int nice) {
+  if (absl::Status st = common::LowerCurrentThreadPriority(nice); !st.ok()) {
+    OMNI_LOG(kWarn, "scrape").Msg("Cannot lower the scrape worker's priority").Kv("err", st);
+  }
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });

@@ -28,7 +28,9 @@ namespace omni::scrape {
 class ScrapeScheduler {
  public:
   using TaskId = uint64_t;
-  explicit ScrapeScheduler(int workers);
+  // `worker_nice` (0..19) is added to the workers' niceness: scrapes then
+  // yield to query threads when the cores are busy.
+  explicit ScrapeScheduler(int workers, int worker_nice = 0);
   ~ScrapeScheduler();  // Stop()
 
   // Schedules `fn(now)` every `interval` (> 0), first at the next time t >= now
@@ -54,7 +56,7 @@ class ScrapeScheduler {
   };
   static absl::Time NextAligned(absl::Time after, absl::Duration interval, absl::Duration offset);
   void TimerLoop();
-  void WorkerLoop();
+  void WorkerLoop(int nice);
 
   mutable std::mutex mu_;
   std::condition_variable timer_cv_, work_cv_, done_cv_;

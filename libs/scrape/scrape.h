@@ -34,6 +34,10 @@ namespace omni::scrape {
 struct ScrapeManagerOptions {
   // Worker threads that perform scrapes (each blocks on one HTTP request).
   int workers = 8;
+  // Niceness (0..19) added to the workers, so that queries preempt scrapes
+  // on busy cores (timestamps are taken before the fetch, so a delayed
+  // parse does not skew them).
+  int worker_nice = 0;
   // Mixed into every target's offset; use e.g. a hash of the external labels
   // and host name so that HA pairs do not scrape in lockstep.
   uint64_t offset_seed = 0;

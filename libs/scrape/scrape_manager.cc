@@ -58,7 +58,7 @@ config::ScrapeConfig WithGlobalDefaults(config::ScrapeConfig sc, const config::G
 
 ScrapeManager::ScrapeManager(storage::Appendable* appendable, ScrapeManagerOptions options)
     : appendable_(appendable), options_(std::move(options)) {
-  if (options_.run_scheduler) scheduler_ = std::make_unique<ScrapeScheduler>(options_.workers);
+  if (options_.run_scheduler) scheduler_ = std::make_unique<ScrapeScheduler>(options_.workers, options_.worker_nice);
 }
 
 ScrapeManager::~ScrapeManager() { Stop(); }

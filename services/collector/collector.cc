@@ -72,8 +72,13 @@ absl::Status Collector::Start() {
   }
   config_ = std::make_shared<config::PrometheusConfig>(std::move(*cfg));
 
+  if (options_.background_nice < 0 || options_.background_nice > 19) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--background.nice: ", options_.background_nice, " is outside 0..19"));
+  }
   tsdb::TsdbOptions tsdb_opts;
   tsdb_opts.path = options_.storage_path;
+  tsdb_opts.background_nice = static_cast<int>(options_.background_nice);
   tsdb_opts.retention_time = options_.retention_time;
   if (!options_.retention_size.empty() && options_.retention_size != "0") {
     auto size = config::ParseByteSize(options_.retention_size);
@@ -93,7 +98,9 @@ absl::Status Collector::Start() {
       .Kv("duration", absl::FormatDuration(absl::Now() - open_start))
       .Kv("series", db_->Head().num_series);
 
-  scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get());
+  scrape::ScrapeManagerOptions scrape_opts;
+  scrape_opts.worker_nice = static_cast<int>(options_.background_nice);
+  scrape_ = std::make_unique<scrape::ScrapeManager>(db_.get(), scrape_opts);
   absl::Status st = scrape_->ApplyConfig(*config_);
   if (!st.ok()) return st;
   discovery_ = std::make_unique<discovery::DiscoveryManager>(

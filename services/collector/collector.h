@@ -45,6 +45,9 @@ struct CollectorOptions {
   promapi::PromApiOptions query;
   // Flag name -> value, for /api/v1/status/flags.
   std::map<std::string, std::string> flag_values;
+  // Niceness added to scrape workers and the storage maintenance thread, so
+  // that queries preempt them when the cores are busy (0: no change).
+  int64_t background_nice = 10;
   // Re-read the config file when it changes on disk.
   absl::Duration config_watch_interval = absl::Seconds(10);
 };

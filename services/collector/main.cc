@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   flags.String("grpc.tls-key-file", "TLS key for the gRPC server.", &opts.grpc_tls_key_file);
   flags.String("grpc.tls-client-ca-file", "CA that gRPC client certificates must be signed by (enables mTLS).",
                &opts.grpc_tls_client_ca_file);
+  flags.Int("background.nice",
+            "Niceness (0-19) added to scrape workers and storage maintenance, so that queries preempt them on "
+            "busy cores; 0 runs them at the process's priority.",
+            &opts.background_nice);
   query_flags.Register(flags);
   if (int code = omni::common::ParseDaemonCommandLine(flags, argc, argv, kVersion); code >= 0) return code;
   opts.flag_values = flags.Values();
