@@ -45,6 +45,14 @@ void XorAppender::ResetWithCapacity(size_t expected_bytes) {
   Reset();
 }
 
+std::string XorAppender::TakeBytes() {
+  bytes();  // completes the header and the last partial byte
+  std::string out = std::move(data_);
+  data_ = std::string();
+  Reset();
+  return out;
+}
+
 std::string_view XorAppender::bytes() const {
   FlushWholeBytes();
   if (pending_bits_ > 0) {

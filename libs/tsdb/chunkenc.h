@@ -57,6 +57,9 @@ class XorAppender {
   size_t capacity() const { return data_.capacity(); }
   // Releases unused buffer capacity.
   void Shrink() { data_.shrink_to_fit(); }
+  // Moves the chunk bytes out (no copy) and starts an empty chunk with a new,
+  // empty buffer.
+  std::string TakeBytes();
   model::Timestamp last_time() const { return t_; }
   double last_value() const { return v_; }
 

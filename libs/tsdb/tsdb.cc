@@ -56,8 +56,16 @@ class SpinLock {
   std::atomic<bool> flag_{false};
 };
 
-// One series in memory. Labels are interned ids; the head chunk is the only
-// sample data kept in memory.
+// The newest persisted chunk of a series, kept in memory from its cut until
+// the next one: queries of the last minutes (rate[5m] just after a cut) then
+// read it without RocksDB, as Prometheus reads its head's m-mapped chunks.
+struct RecentChunk {
+  int64_t min_time = 0;  // max time is the series' persisted_max_time
+  std::string data;
+};
+
+// One series in memory. Labels are interned ids; the head chunk and the most
+// recently cut chunk are the only sample data kept in memory.
 struct MemSeries {
   // Hot on every append (kept together in the first cache lines).
   SpinLock mu;
@@ -80,6 +88,10 @@ struct MemSeries {
   double persisted_last_value = 0;
   int64_t first_bucket = kNoBucket;        // buckets holding persisted chunks
   int64_t last_bucket = kNoBucket;
+  // The chunk cut last, as persisted. Null after a restart, for series whose
+  // head was persisted for age or tombstones, and once retention or
+  // clean_tombstones changed the persisted chunks.
+  std::unique_ptr<RecentChunk> recent;
   uint64_t hash = 0;
   MemSeries* hash_next = nullptr;          // collision chain in the hash stripe
   std::unique_ptr<uint32_t[]> label_ids;   // name, value, name, value, ... (immutable)
@@ -330,7 +342,8 @@ struct ReadContext {
   const rocksdb::Snapshot* snapshot = nullptr;
   const rocksdb::Snapshot* Snapshot();
   std::unique_ptr<rocksdb::Iterator> it;
-  std::string head_bytes;  // scratch copy of a head chunk (reused between series)
+  std::string head_bytes;    // scratch copy of a head chunk (reused between series)
+  std::string recent_bytes;  // ... and of a recent chunk
   // No key of `it` lies between gap_from and its position (see SeekForward).
   std::string gap_from;
   bool gap_exclusive = false;
@@ -427,8 +440,17 @@ class RocksDbTsdb final : public Tsdb {
   // Select in `mode` must read for `s`; false when the head chunk covers
   // [mint, maxt] (persisted chunks all precede the head) or none overlap.
   static bool LastSampleInMemory(const MemSeries& s, Timestamp maxt, LoadMode mode, bool has_tombstones);
+  // *use_recent is set when nothing needs reading because s.recent holds
+  // every persisted sample wanted.
   bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
-                      int64_t* b0, int64_t* b1) const;
+                      int64_t* b0, int64_t* b1, bool* use_recent = nullptr) const;
+  // REQUIRES: s.mu held. True when s.recent holds every persisted sample a
+  // Select in `mode` wants from [mint, maxt] (older chunks end before it).
+  static bool RecentCovers(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones) {
+    if (s.recent == nullptr) return false;
+    if (mode == LoadMode::kLastSample && !has_tombstones) return s.recent->min_time <= maxt;
+    return s.recent->min_time <= mint;
+  }
   // The key of a series' newest persisted chunk, when memory knows it.
   struct NewestChunk {
     bool known = false;
@@ -477,7 +499,10 @@ class RocksDbTsdb final : public Tsdb {
   // with the series' bucket range after the cut; the series is not changed.
   static CutChunk HeadAsChunk(const MemSeries& s);
   // REQUIRES: s->mu held, s->HasHead().
-  void CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts);
+  // keep_recent: the chunk stays in memory as s->recent (a cut by a new
+  // sample); otherwise s->recent is dropped (a head persisted for age or
+  // for tombstones: the series is idle or its chunks are about to change).
+  void CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts, bool keep_recent);
   absl::Status WriteChunks(std::vector<CutChunk>* cuts);
   void InsertSeries(std::unique_ptr<MemSeries> s);
   absl::Status LoadFromDisk();
@@ -1075,7 +1100,7 @@ CutChunk RocksDbTsdb::HeadAsChunk(const MemSeries& s) {
   return c;
 }
 
-void RocksDbTsdb::CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts) {
+void RocksDbTsdb::CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cuts, bool keep_recent) {
   // Pin the chunk's WAL records before the series stops reporting them.
   wal_pins_.Lower(pin, s->head_first_seq);
   CutChunk c = HeadAsChunk(*s);
@@ -1085,15 +1110,25 @@ void RocksDbTsdb::CutHead(MemSeries* s, uint64_t* pin, std::vector<CutChunk>* cu
   s->first_bucket = c.meta.first_bucket;
   s->last_bucket = c.meta.last_bucket;
   size_t size = c.data.size();
+  if (keep_recent) {
+    // The head's buffer becomes the recent chunk; the next head grows its
+    // own, so memory right after a cut is about what it was before.
+    auto recent = std::make_unique<RecentChunk>();
+    recent->min_time = c.min_time;
+    recent->data = s->head.TakeBytes();
+    s->recent = std::move(recent);
+  } else {
+    s->recent.reset();
+    s->head.ResetWithCapacity(size);
+  }
   cuts->push_back(std::move(c));
-  s->head.ResetWithCapacity(size);
 }
 
 void RocksDbTsdb::ApplySample(MemSeries* s, Timestamp t, double v, uint64_t seq, uint64_t* pin,
                               std::vector<CutChunk>* cuts) {
   int64_t bucket = BucketOf(t);
   if (s->HasHead() && (s->head.num_samples() >= options_.max_samples_per_chunk || bucket != s->head_bucket)) {
-    CutHead(s, pin, cuts);
+    CutHead(s, pin, cuts, /*keep_recent=*/true);
   }
   if (!s->HasHead()) {
     s->head_min_time = t;
@@ -1283,7 +1318,7 @@ bool RocksDbTsdb::LastSampleInMemory(const MemSeries& s, Timestamp maxt, LoadMod
 }
 
 bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode,
-                                 bool has_tombstones, int64_t* b0, int64_t* b1) const {
+                                 bool has_tombstones, int64_t* b0, int64_t* b1, bool* use_recent) const {
   if (mode == LoadMode::kLabelsOnly || !s.HasPersisted()) return false;
   // The newest sample is known in memory: nothing persisted is needed for it.
   if (LastSampleInMemory(s, maxt, mode, has_tombstones)) return false;
@@ -1292,6 +1327,11 @@ bool RocksDbTsdb::PersistedRange(const MemSeries& s, Timestamp mint, Timestamp m
     // tombstones may hide it); all samples >= mint are when it starts by mint.
     Timestamp covered_from = mode == LoadMode::kLastSample && !has_tombstones ? maxt : mint;
     if (s.head_min_time <= covered_from) return false;
+  }
+  if (s.persisted_max_time < mint) return false;
+  if (RecentCovers(s, mint, maxt, mode, has_tombstones)) {
+    if (use_recent != nullptr) *use_recent = true;
+    return false;
   }
   *b0 = std::max(s.first_bucket, BucketOf(mint));
   *b1 = std::min(s.last_bucket, BucketOf(maxt));
@@ -1508,6 +1548,8 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
                              const ChunkReadAhead* ahead, LoadedSeries* out, absl::Status* status) {
   std::string& head_bytes = ctx->head_bytes;
   head_bytes.clear();
+  std::string& recent_bytes = ctx->recent_bytes;
+  recent_bytes.clear();
   int64_t min_time, max_time, b0 = 0, b1 = -1;
   bool read_persisted = false;
   out->samples.clear();
@@ -1530,8 +1572,10 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       out->samples.push_back({s->persisted_max_time, s->persisted_last_value});
       return true;
     }
-    read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1);
+    bool use_recent = false;
+    read_persisted = PersistedRange(*s, mint, maxt, mode, !tomb.empty(), &b0, &b1, &use_recent);
     if (read_persisted) nc = NewestChunkOf(*s);
+    if (use_recent) recent_bytes.assign(s->recent->data);
     if (mode != LoadMode::kLabelsOnly && s->HasHead() && s->head.last_time() >= mint && s->head_min_time <= maxt) {
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
@@ -1607,6 +1651,8 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       }
     }
   }
+  // The recent chunk is a copy of what was persisted, and precedes the head.
+  if (!recent_bytes.empty()) (void)DecodeInRange(recent_bytes, mint, maxt, tomb, &newest, add);  // never corrupt
   if (!head_bytes.empty()) (void)DecodeInRange(head_bytes, mint, maxt, tomb, &newest, add);  // never corrupt
   if (mode == LoadMode::kLastSample && newest != model::kMinTime) out->samples.push_back(last);
   return !out->samples.empty();
@@ -1757,7 +1803,7 @@ absl::Status RocksDbTsdb::PersistAllHeads(bool only_old, Timestamp cutoff) {
     {
       std::lock_guard lock(s->mu);
       if (!s->HasHead() || (only_old && s->head_min_time >= cutoff)) return;
-      CutHead(s, &pin, &cuts);
+      CutHead(s, &pin, &cuts, /*keep_recent=*/false);
     }
     if (cuts.size() >= 4096 && st.ok()) st = WriteChunks(&cuts);
   });
@@ -1811,6 +1857,7 @@ absl::Status RocksDbTsdb::DeleteBucketsBefore(int64_t bucket) {
     if (s->first_bucket == kNoBucket || s->first_bucket >= bucket) return;
     if (s->last_bucket < bucket) {
       s->first_bucket = s->last_bucket = kNoBucket;
+      s->recent.reset();
     } else {
       s->first_bucket = bucket;
     }
@@ -2064,7 +2111,8 @@ absl::Status RocksDbTsdb::CleanTombstones() {
       auto it = rs.series.find(ref);
       if (it == rs.series.end()) continue;
       std::lock_guard slock(it->second->mu);
-      if (it->second->HasHead()) CutHead(it->second.get(), &pin, &cuts);
+      if (it->second->HasHead()) CutHead(it->second.get(), &pin, &cuts, /*keep_recent=*/false);
+      it->second->recent.reset();
       // The newest sample may be one that is about to be deleted.
       it->second->persisted_last_known = false;
     }
@@ -2133,6 +2181,7 @@ absl::Status RocksDbTsdb::CleanTombstones() {
       std::lock_guard slock(s->mu);
       s->first_bucket = new_first;
       s->last_bucket = new_last;
+      s->recent.reset();  // a cut since step 1 may hold samples just deleted
       s->min_time = s->HasHead() ? std::min(new_min, s->head_min_time) : new_min;
       meta.persisted_max_time = s->persisted_max_time;
       meta.first_bucket = new_first == kNoBucket ? 0 : new_first;
@@ -2263,6 +2312,7 @@ int64_t RocksDbTsdb::HeadMemoryBytes() const {
     for (auto& [ref, s] : rs.series) {
       std::lock_guard slock(s->mu);
       bytes += static_cast<int64_t>(sizeof(MemSeries) + s->num_ids * sizeof(uint32_t) + s->head.capacity());
+      if (s->recent) bytes += static_cast<int64_t>(sizeof(RecentChunk) + s->recent->data.capacity());
     }
   }
   for (auto& hs : hash_stripes_) {

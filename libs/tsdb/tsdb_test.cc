@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <map>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 
@@ -249,7 +251,11 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
   // persisted chunk by its key; older answers come from the general path.
   // 1 series: LoadSeries; 20 of 20: read ahead in key order; 20 of 420: read
   // ahead with a point Get per series (a sparse selection).
-  for (auto [num_series, others] : {std::pair<int, int>{1, 0}, {20, 0}, {20, 400}}) {
+  // Live, the newest persisted chunk is also the series' recent chunk in
+  // memory; `idle` persists the heads for age first (as for a series that
+  // stopped), which drops it, so that RocksDB answers.
+  for (auto [num_series, others, idle] : {std::tuple<int, int, bool>{1, 0, false}, {20, 0, false}, {20, 400, false},
+                                          {1, 0, true}, {20, 0, true}, {20, 400, true}}) {
     TempDir dir;
     TsdbOptions opts = TestOptions(dir.path());
     opts.max_samples_per_chunk = 10;
@@ -272,13 +278,19 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
       }
       REQUIRE(app->Commit().ok());
     }
+    if (idle) {
+      // Another series moves the newest time past the head age limit.
+      AppendOne(*db, Labels::FromPairs({{"__name__", "z"}}), 40000 + opts.max_head_chunk_age_ms + 1000, 1);
+      REQUIRE(db->RunMaintenance().ok());
+    }
     struct Want {
       int64_t mint, maxt, t;  // t < 0: no sample in range
     };
     for (Want w : {Want{34500, 35000, 35000}, Want{30200, 30500, -1}, Want{25000, 30500, 30000},
                    Want{39000, 39999, 39000}, Want{15000, 20000, -1}, Want{5000, 20000, 9000},
                    Want{0, 40000, 40000}}) {
-      INFO(num_series << " of " << num_series + others << " series, range [" << w.mint << ", " << w.maxt << "]");
+      INFO(num_series << " of " << num_series + others << " series, idle " << idle << ", range [" << w.mint << ", "
+                      << w.maxt << "]");
       auto q = db->NewQuerier(w.mint, w.maxt);
       REQUIRE(q.ok());
       auto set = SelectHinted(**q, w.mint, w.maxt, /*last_only=*/true, {Matcher::Equal("__name__", "g")});
@@ -299,7 +311,8 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
     // starts by mint) or older chunks are needed too.
     for (auto [mint, maxt] : {std::pair<int64_t, int64_t>{31000, 40000}, {30000, 35000}, {35500, 39999},
                               {5000, 35000}, {-5000, 3000}, {15000, 20000}, {41000, 50000}, {0, 40000}}) {
-      INFO(num_series << " of " << num_series + others << " series, all samples in [" << mint << ", " << maxt << "]");
+      INFO(num_series << " of " << num_series + others << " series, idle " << idle << ", all samples in [" << mint
+                      << ", " << maxt << "]");
       std::vector<int64_t> want;
       for (int64_t t : times) {
         if (t >= mint && t <= maxt) want.push_back(t);
@@ -308,6 +321,61 @@ TEST_CASE("Tsdb last_sample_only inside the newest persisted chunk, one series a
     }
     REQUIRE(db->Close().ok());
   }
+}
+
+TEST_CASE("Tsdb recent chunk in memory answers as the persisted one through deletes and clean up",
+          "[unit][tsdb][delete]") {
+  TempDir dir;
+  TsdbOptions opts = TestOptions(dir.path());
+  opts.max_samples_per_chunk = 10;
+  auto db = MustOpen(opts);
+  Labels a = Labels::FromPairs({{"__name__", "r"}, {"x", "a"}});
+  auto times = [](int from, int to, std::vector<int> skip = {}) {
+    std::vector<int64_t> out;
+    for (int i = from; i <= to; ++i) {
+      if (std::find(skip.begin(), skip.end(), i) == skip.end()) out.push_back(1000 * i);
+    }
+    return out;
+  };
+  // Chunks 0..9 s and 10..19 s (the recent one), 20..24 s in the head. A
+  // range starting at 12 s needs only the recent chunk and the head.
+  for (int i = 0; i <= 24; ++i) AppendOne(*db, a, 1000 * i, i);
+  CHECK(CheckSampleTimes(*db, "r", 12000, 30000, times(12, 24)) == 1);
+  REQUIRE(db->DeleteSeries({Matcher::Equal("x", "a")}, 14000, 16000).ok());
+  CHECK(CheckSampleTimes(*db, "r", 12000, 30000, times(12, 24, {14, 15, 16})) == 1);
+  // Cleaning rewrites the chunk and drops the tombstone: a stale copy in
+  // memory would bring 14..16 s back.
+  REQUIRE(db->CleanTombstones().ok());
+  CHECK(CheckSampleTimes(*db, "r", 12000, 30000, times(12, 24, {14, 15, 16})) == 1);
+  // New samples cut 20..29 s, which becomes the recent chunk.
+  for (int i = 25; i <= 30; ++i) AppendOne(*db, a, 1000 * i, i);
+  CHECK(CheckSampleTimes(*db, "r", 21000, 40000, times(21, 30)) == 1);
+  {
+    auto q = db->NewQuerier(20000, 29500);
+    REQUIRE(q.ok());
+    auto set = SelectHinted(**q, 20000, 29500, /*last_only=*/true, {Matcher::Equal("x", "a")});
+    REQUIRE(set->Next());
+    auto it = set->At().Iterator();
+    REQUIRE(it->Next());
+    CHECK(it->At().t == 29000);
+    CHECK(it->At().v == 29);
+  }
+  // After a delete in the recent chunk, the newest sample before it is read.
+  REQUIRE(db->DeleteSeries({Matcher::Equal("x", "a")}, 27000, 29000).ok());
+  {
+    auto q = db->NewQuerier(20000, 29500);
+    REQUIRE(q.ok());
+    auto set = SelectHinted(**q, 20000, 29500, /*last_only=*/true, {Matcher::Equal("x", "a")});
+    REQUIRE(set->Next());
+    auto it = set->At().Iterator();
+    REQUIRE(it->Next());
+    CHECK(it->At().t == 26000);
+  }
+  CHECK(CheckSampleTimes(*db, "r", 21000, 40000, times(21, 30, {27, 28, 29})) == 1);
+  REQUIRE(db->Close().ok());
+  db = MustOpen(opts);
+  CHECK(CheckSampleTimes(*db, "r", 21000, 40000, times(21, 30, {27, 28, 29})) == 1);
+  CHECK(CheckSampleTimes(*db, "r", 0, 40000, times(0, 30, {14, 15, 16, 27, 28, 29})) == 1);
 }
 
 TEST_CASE("Tsdb Select of a series whose only persisted chunk is its first", "[unit][tsdb]") {
