@@ -445,11 +445,13 @@ class RocksDbTsdb final : public Tsdb {
   bool PersistedRange(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones,
                       int64_t* b0, int64_t* b1, bool* use_recent = nullptr) const;
   // REQUIRES: s.mu held. True when s.recent holds every persisted sample a
-  // Select in `mode` wants from [mint, maxt] (older chunks end before it).
+  // Select in `mode` wants from [mint, maxt]: older chunks end before it, and
+  // there are none when it starts at the series' oldest sample (min_time
+  // never exceeds the oldest sample stored).
   static bool RecentCovers(const MemSeries& s, Timestamp mint, Timestamp maxt, LoadMode mode, bool has_tombstones) {
     if (s.recent == nullptr) return false;
-    if (mode == LoadMode::kLastSample && !has_tombstones) return s.recent->min_time <= maxt;
-    return s.recent->min_time <= mint;
+    if (s.recent->min_time <= std::max(mint, s.min_time)) return true;
+    return mode == LoadMode::kLastSample && !has_tombstones && s.recent->min_time <= maxt;
   }
   // The key of a series' newest persisted chunk, when memory knows it.
   struct NewestChunk {
