@@ -234,25 +234,38 @@ bool XorIterator::Next() {
     if (!ReadUvarint(&delta)) return Fail();
     t_delta_ = static_cast<int64_t>(delta);
   } else {
-    // Count the leading one bits of the delta-of-delta prefix (at most 4).
-    int ones = 0;
-    for (; ones < 4; ++ones) {
-      bool bit;
-      if (!ReadBit(&bit)) return Fail();
-      if (!bit) break;
+    static constexpr int kWidths[4] = {0, 7, 14, 20};
+    // Fast path: with 24 bits buffered, a delta of delta other than the
+    // 64-bit form (a prefix of at most 3 ones, a zero and at most 20 bits)
+    // is read straight from the buffer.
+    if (count_ < 24) Refill(24);
+    const int prefix_ones = std::countl_one(buf_);
+    if (count_ >= 24 && prefix_ones < 4) {
+      const int width = kWidths[prefix_ones];
+      const uint64_t rest = buf_ << (prefix_ones + 1);
+      if (width > 0) t_delta_ += SignExtend(rest >> (64 - width), width);
+      buf_ = rest << width;
+      count_ -= prefix_ones + 1 + width;
+    } else {
+      // Count the leading one bits of the delta-of-delta prefix (at most 4).
+      int ones = 0;
+      for (; ones < 4; ++ones) {
+        bool bit;
+        if (!ReadBit(&bit)) return Fail();
+        if (!bit) break;
+      }
+      int64_t dod = 0;
+      if (ones == 4) {
+        uint64_t raw;
+        if (!ReadWide(64, &raw)) return Fail();
+        dod = static_cast<int64_t>(raw);
+      } else if (ones > 0) {
+        uint64_t raw;
+        if (!ReadBits(kWidths[ones], &raw)) return Fail();
+        dod = SignExtend(raw, kWidths[ones]);
+      }
+      t_delta_ += dod;
     }
-    int64_t dod = 0;
-    if (ones == 4) {
-      uint64_t raw;
-      if (!ReadWide(64, &raw)) return Fail();
-      dod = static_cast<int64_t>(raw);
-    } else if (ones > 0) {
-      static constexpr int kWidths[4] = {0, 7, 14, 20};
-      uint64_t raw;
-      if (!ReadBits(kWidths[ones], &raw)) return Fail();
-      dod = SignExtend(raw, kWidths[ones]);
-    }
-    t_delta_ += dod;
   }
   t_ += t_delta_;
   bool changed;
