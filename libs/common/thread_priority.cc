@@ -17,10 +17,7 @@ id_t CurrentTid() { return static_cast<id_t>(syscall(SYS_gettid)); }
 
 }  // namespace
 
-int CurrentThreadNice() {
-  errno = 0;
-  return getpriority(PRIO_PROCESS, CurrentTid());
-}
+int CurrentThreadNice() { return getpriority(PRIO_PROCESS, CurrentTid()); }
 
 absl::Status LowerCurrentThreadPriority(int nice_increment) {
   if (nice_increment < 0 || nice_increment > 19) {

@@ -470,11 +470,12 @@ class RocksDbTsdb final : public Tsdb {
   // the chunk is gone (retention); true with *status set on errors.
   bool GetNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, rocksdb::PinnableSlice* value,
                       int64_t* chunk_min, std::string_view* chunk, absl::Status* status);
-  // kSamples: when the newest persisted chunk holds every persisted sample
-  // in [mint, maxt] (it starts by mint, or nothing of the series is older),
-  // passes it to fn (unless it starts after maxt) and returns true; false
-  // when older chunks may be needed. Saves the Seek of a sparse selection
-  // whose range lies within the newest chunk and the head.
+  // kSamples, once PersistedRange chose to read (so the newest persisted
+  // sample is at or after mint): when the newest persisted chunk holds every
+  // persisted sample in [mint, maxt] (it starts by mint, or nothing of the
+  // series is older), passes it to fn (unless it starts after maxt) and
+  // returns true; false when older chunks may be needed. Saves the Seek of a
+  // sparse selection whose range lies within the newest chunk and the head.
   bool SamplesFromNewestChunk(ReadContext* ctx, uint64_t ref, const NewestChunk& nc, Timestamp mint, Timestamp maxt,
                               const std::function<absl::Status(std::string_view)>& fn, absl::Status* status);
   // kLastSample without tombstones, when maxt lies inside the newest
@@ -1412,7 +1413,6 @@ bool RocksDbTsdb::SamplesFromNewestChunk(ReadContext* ctx, uint64_t ref, const N
                                          Timestamp maxt, const std::function<absl::Status(std::string_view)>& fn,
                                          absl::Status* status) {
   if (!nc.known) return false;
-  if (nc.max_time < mint) return true;  // every persisted sample is older than the range
   rocksdb::PinnableSlice value;
   int64_t chunk_min;
   std::string_view chunk;

@@ -350,27 +350,22 @@ TEST_CASE("Tsdb recent chunk in memory answers as the persisted one through dele
   // New samples cut 20..29 s, which becomes the recent chunk.
   for (int i = 25; i <= 30; ++i) AppendOne(*db, a, 1000 * i, i);
   CHECK(CheckSampleTimes(*db, "r", 21000, 40000, times(21, 30)) == 1);
-  {
+  // The newest sample in [20 s, 29.5 s]: inside the recent chunk.
+  auto last_sample = [&] {
     auto q = db->NewQuerier(20000, 29500);
     REQUIRE(q.ok());
     auto set = SelectHinted(**q, 20000, 29500, /*last_only=*/true, {Matcher::Equal("x", "a")});
     REQUIRE(set->Next());
     auto it = set->At().Iterator();
     REQUIRE(it->Next());
-    CHECK(it->At().t == 29000);
-    CHECK(it->At().v == 29);
-  }
+    return it->At();
+  };
+  Sample last = last_sample();
+  CHECK(last.t == 29000);
+  CHECK(last.v == 29);
   // After a delete in the recent chunk, the newest sample before it is read.
   REQUIRE(db->DeleteSeries({Matcher::Equal("x", "a")}, 27000, 29000).ok());
-  {
-    auto q = db->NewQuerier(20000, 29500);
-    REQUIRE(q.ok());
-    auto set = SelectHinted(**q, 20000, 29500, /*last_only=*/true, {Matcher::Equal("x", "a")});
-    REQUIRE(set->Next());
-    auto it = set->At().Iterator();
-    REQUIRE(it->Next());
-    CHECK(it->At().t == 26000);
-  }
+  CHECK(last_sample().t == 26000);
   CHECK(CheckSampleTimes(*db, "r", 21000, 40000, times(21, 30, {27, 28, 29})) == 1);
   REQUIRE(db->Close().ok());
   db = MustOpen(opts);
