@@ -1,0 +1,2 @@
+// Placeholder: the rule group scheduler lands in a following commit.
+#pragma once
