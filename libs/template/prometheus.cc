@@ -145,6 +145,8 @@ TypeInfoPtr ExpanderDataType() {
 
 }  // namespace
 
+std::string TableLinkForExpression(std::string_view expr) { return QueryEscapeLink(expr, 1); }
+
 TemplateValue SamplesValue(const std::vector<QuerySample>& samples) {
   std::vector<Value> out;
   for (const auto& s : samples) out.push_back(SampleValue(s));
@@ -325,7 +327,7 @@ FuncMap PrometheusFuncs(const FuncOptions& options) {
                       return Value(QueryEscapeLink(a[0].AsString(), 0));
                     }};
   m["tableLink"] = {{P::kString}, false, [](const std::vector<Value>& a) -> absl::StatusOr<Value> {
-                      return Value(QueryEscapeLink(a[0].AsString(), 1));
+                      return Value(TableLinkForExpression(a[0].AsString()));
                     }};
   const std::string external_url = options.external_url;
   m["externalURL"] = {{}, false, [external_url](const std::vector<Value>&) -> absl::StatusOr<Value> {

@@ -49,6 +49,10 @@ FuncMap PrometheusFuncs(const FuncOptions& options);
 // Converts query samples to the template value ([]*sample).
 TemplateValue SamplesValue(const std::vector<QuerySample>& samples);
 
+// strutil.TableLinkForExpression: "/graph?g0.expr=<url.QueryEscape(expr)>&g0.tab=1",
+// the path of an alert's generator URL (and of the `tableLink` function).
+std::string TableLinkForExpression(std::string_view expr);
+
 // Go's fmt %.4g-based formatting used by the humanize* functions; exposed
 // for callers (e.g. the rules UI) that format values the same way.
 absl::StatusOr<std::string> Humanize(const TemplateValue& v);
