@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "libs/alerting/types/types.h"
 #include "libs/model/labels.h"
+#include "libs/promql/engine.h"
 #include "libs/promql/value.h"
 #include "libs/rules/rule_file.h"
 
@@ -31,6 +32,10 @@ namespace omni::rules {
 // comes back as one sample without labels; a string or range result is the
 // error "rule result is not a vector or scalar" (Prometheus's EngineQueryFunc).
 using QueryFunc = std::function<absl::StatusOr<promql::Vector>(const promql::Expr& expr, absl::Time ts)>;
+
+// Prometheus's EngineQueryFunc: a QueryFunc running instant queries with
+// `engine` over `storage` (both must outlive the function).
+QueryFunc EngineQueryFunc(const promql::Engine& engine, storage::Queryable& storage);
 
 struct EvalContext {
   absl::Time ts;
