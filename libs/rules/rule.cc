@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -129,25 +130,30 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
   if (!res.ok()) return res.status();
 
   // Templates see the sample's labels, its value and the external labels/URL;
-  // `query` runs an instant query at the evaluation time.
-  tmpl::prometheus::FuncOptions fopts;
-  fopts.external_url = ctx.external_url;
-  fopts.query = [&ctx](std::string_view q) -> absl::StatusOr<std::vector<tmpl::prometheus::QuerySample>> {
-    absl::StatusOr<promql::ExprPtr> e = promql::ParseExpr(q);
-    if (!e.ok()) return e.status();
-    absl::StatusOr<promql::Vector> v = ctx.query(**e, ctx.ts);
-    if (!v.ok()) return v.status();
-    std::vector<tmpl::prometheus::QuerySample> out;
-    out.reserve(v->size());
-    for (const promql::VectorSample& s : *v) out.push_back({LabelsMap(s.metric), s.v});
-    return out;
-  };
-  const tmpl::prometheus::Expander expander(tmpl::prometheus::PrometheusFuncs(fopts), "__alert_" + spec_.alert);
+  // `query` runs an instant query at the evaluation time. Most rules have
+  // nothing to expand, so the template machinery is set up only when needed.
+  const bool templated = !spec_.labels.empty() || !spec_.annotations.empty();
+  std::optional<tmpl::prometheus::Expander> expander;
   tmpl::prometheus::ExpanderData data;
-  data.external_labels = LabelsMap(ctx.external_labels);
-  data.external_url = ctx.external_url;
+  if (templated) {
+    tmpl::prometheus::FuncOptions fopts;
+    fopts.external_url = ctx.external_url;
+    fopts.query = [&ctx](std::string_view q) -> absl::StatusOr<std::vector<tmpl::prometheus::QuerySample>> {
+      absl::StatusOr<promql::ExprPtr> e = promql::ParseExpr(q);
+      if (!e.ok()) return e.status();
+      absl::StatusOr<promql::Vector> v = ctx.query(**e, ctx.ts);
+      if (!v.ok()) return v.status();
+      std::vector<tmpl::prometheus::QuerySample> out;
+      out.reserve(v->size());
+      for (const promql::VectorSample& s : *v) out.push_back({LabelsMap(s.metric), s.v});
+      return out;
+    };
+    expander.emplace(tmpl::prometheus::PrometheusFuncs(fopts), "__alert_" + spec_.alert);
+    data.external_labels = LabelsMap(ctx.external_labels);
+    data.external_url = ctx.external_url;
+  }
   auto expand = [&](const std::string& text) {
-    absl::StatusOr<std::string> r = expander.Expand(text, data);
+    absl::StatusOr<std::string> r = expander->Expand(text, data);
     if (r.ok()) return *std::move(r);
     OMNI_LOG(kWarn, "rules").Msg("Expanding alert template failed").Kv("alert", spec_.alert).Kv("err", r.status());
     return absl::StrCat("<error expanding template: ", r.status().message(), ">");
@@ -159,9 +165,11 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
   current.reserve(res->size());
   model::LabelsBuilder lb;
   for (const promql::VectorSample& s : *res) {
-    // As in Prometheus, $labels includes __name__ when the result has one.
-    data.labels = LabelsMap(s.metric);
-    data.value = s.v;
+    if (templated) {
+      // As in Prometheus, $labels includes __name__ when the result has one.
+      data.labels = LabelsMap(s.metric);
+      data.value = s.v;
+    }
 
     lb.Reset(s.metric);
     lb.Del(model::kMetricName);

@@ -131,7 +131,8 @@ class AlertingRule final : public Rule {
                                             std::string_view external_url);
 
   // Snapshot of the active alerts (pending, firing, and resolved ones kept
-  // for kResolvedRetention), sorted by labels.
+  // for kResolvedRetention), sorted by labels. Prometheus's API
+  // (AlertingRule.ActiveAlerts) lists only those with resolved_at == InfinitePast().
   std::vector<ActiveAlert> ActiveAlerts() const;
   // The highest state among the active alerts (kInactive when none).
   AlertState State() const;

@@ -610,6 +610,32 @@ TEST_CASE("rules: AlertsToSend timing, resolution and generator URL", "[rules][r
   CHECK(rule.ActiveAlerts().empty());
 }
 
+TEST_CASE("rules: send, hold back, resend, resolve (TestNotify)", "[rules][rule][alerting]") {
+  promql::testing::MemStorage st;
+  const Labels a = Labels::FromPairs({{"__name__", "a"}});
+  st.Add(a, 1000, 2);
+  st.Add(a, 2000, 3);
+  st.Add(a, 5000, 3);
+  st.Add(a, 6000, 0);
+  promql::Engine engine;
+  AlertingRule rule(AlertSpec("aTooHigh", "a > 1"));
+  auto step = [&](int sec) {
+    const absl::Time ts = absl::FromUnixSeconds(sec);
+    REQUIRE(rule.Eval(EvalContext{.ts = ts, .query = EngineQueryFunc(engine, st)}).ok());
+    return rule.AlertsToSend(ts, absl::Seconds(2), absl::Seconds(1), "");
+  };
+  auto sent = step(1);  // sent right away
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].ends_at == absl::FromUnixSeconds(9));  // valid_until: 1s + 4 × 2s
+  CHECK(step(2).empty());  // not sent 1s later
+  sent = step(5);  // resent
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].starts_at == absl::FromUnixSeconds(1));
+  sent = step(6);  // resolution sent right away
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].ends_at == absl::FromUnixSeconds(6));
+}
+
 TEST_CASE("rules: AlertsToSend uses the larger of interval and resend delay", "[rules][rule][alerting]") {
   FakeQuery q;
   q.rule_expr = "up";
