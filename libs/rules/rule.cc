@@ -194,7 +194,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
   const model::Timestamp t = absl::ToUnixMillis(ctx.ts);
   auto series = [&](const ActiveAlert& a, std::string_view metric, bool with_state, double v) {
     // Prometheus starts from the rule's unexpanded labels, then applies the alert's.
-    model::LabelsBuilder b(spec_.labels);
+    model::LabelsBuilder b(model::Labels::FromUnsorted(spec_.labels));
     for (const model::Label& l : a.labels) b.Set(l.name, l.value);
     b.Set(model::kMetricName, metric);
     b.Set(kAlertNameLabel, spec_.alert);

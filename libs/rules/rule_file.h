@@ -42,7 +42,9 @@ struct RuleSpec {
   std::shared_ptr<const promql::Expr> expr;     // parsed expr_text
   absl::Duration for_duration = absl::ZeroDuration();
   absl::Duration keep_firing_for = absl::ZeroDuration();
-  model::Labels labels;
+  // Sorted by name. Kept as written: an empty value removes that label from
+  // the result (model::Labels cannot hold one).
+  std::vector<model::Label> labels;
   // Sorted by name; values may be empty (unlike labels).
   std::vector<std::pair<std::string, std::string>> annotations;
   int line = 0;  // 1-based line of the rule's mapping in its file

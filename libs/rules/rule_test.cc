@@ -31,7 +31,7 @@ RuleSpec Spec(std::string name, bool alert, std::string_view expr, Labels labels
   auto e = promql::ParseExpr(expr);
   REQUIRE(e.ok());
   s.expr = std::shared_ptr<const promql::Expr>(std::move(*e));
-  s.labels = std::move(labels);
+  s.labels = labels.items();
   s.annotations = std::move(annotations);
   return s;
 }
