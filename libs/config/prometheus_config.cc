@@ -13,15 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
-#include "libs/config/internal/yaml_decoder.h"
+#include "libs/config/yaml_decoder.h"
 #include "re2/re2.h"
 
 namespace omni::config {
-
-using internal::DecodeSequence;
-using internal::DecodeString;
-using internal::MapFields;
-using internal::YamlDecoder;
 
 namespace {
 
@@ -388,7 +383,7 @@ absl::Status DecodeScrapeConfig(Ctx& ctx, const YAML::Node& node, const std::str
   if (m.Has("params")) {
     YAML::Node params = m.Get("params");
     std::string ppath = m.PathOf("params");
-    if (!params.IsMap()) return ctx.dec.Error(params, ppath, absl::StrCat("cannot unmarshal ", internal::TagOf(params), " into url.Values"));
+    if (!params.IsMap()) return ctx.dec.Error(params, ppath, absl::StrCat("cannot unmarshal ", TagOf(params), " into url.Values"));
     for (auto it = params.begin(); it != params.end(); ++it) {
       OMNI_ASSIGN_OR_RETURN(std::string name, DecodeString(ctx.dec, it->first, ppath));
       OMNI_ASSIGN_OR_RETURN(std::vector<YAML::Node> vals, DecodeSequence(ctx.dec, it->second, absl::StrCat(ppath, ".", name)));
@@ -486,7 +481,9 @@ absl::Status DecodeAlerting(Ctx& ctx, const YAML::Node& node, AlertingConfig* a)
   return absl::OkStatus();
 }
 
-absl::Status ValidateGlob(const std::string& pattern) {
+}  // namespace
+
+absl::Status ValidateGlobPattern(std::string_view pattern) {
   // filepath.Match's only syntax error is a malformed character class.
   int depth = 0;
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -504,8 +501,6 @@ absl::Status ValidateGlob(const std::string& pattern) {
   if (depth) return absl::InvalidArgumentError("syntax error in pattern");
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<PrometheusConfig> ParsePrometheusConfig(std::string_view yaml, std::string_view filename) {
   Ctx ctx{YamlDecoder(std::string(filename)), PathResolver(filename)};
@@ -528,7 +523,7 @@ absl::StatusOr<PrometheusConfig> ParsePrometheusConfig(std::string_view yaml, st
     }
     OMNI_RETURN_IF_ERROR(m.StringList("rule_files", &cfg.rule_files));
     for (std::string& rf : cfg.rule_files) {
-      absl::Status st = ValidateGlob(rf);
+      absl::Status st = ValidateGlobPattern(rf);
       if (!st.ok()) return m.Error("rule_files", absl::StrCat("invalid rule file path \"", rf, "\""));
       ctx.paths.Resolve(&rf);
     }
@@ -538,13 +533,13 @@ absl::StatusOr<PrometheusConfig> ParsePrometheusConfig(std::string_view yaml, st
     for (std::string_view key : {"remote_write", "remote_read"}) {
       YAML::Node n = m.Get(key);
       if (n.IsDefined() && !n.IsNull() && !n.IsSequence()) {
-        return m.Error(key, absl::StrCat("cannot unmarshal ", internal::TagOf(n), " into a list"));
+        return m.Error(key, absl::StrCat("cannot unmarshal ", TagOf(n), " into a list"));
       }
     }
     for (std::string_view key : {"storage", "tracing"}) {
       YAML::Node n = m.Get(key);
       if (n.IsDefined() && !n.IsNull() && !n.IsMap()) {
-        return m.Error(key, absl::StrCat("cannot unmarshal ", internal::TagOf(n), " into config.", AV(key)));
+        return m.Error(key, absl::StrCat("cannot unmarshal ", TagOf(n), " into config.", AV(key)));
       }
     }
     std::string spath = "scrape_configs";

@@ -152,6 +152,10 @@ absl::StatusOr<PrometheusConfig> LoadPrometheusConfigFile(const std::string& pat
 // Re-serializes with secrets replaced by "<secret>", as /api/v1/status/config shows it.
 std::string RedactedYaml(const PrometheusConfig& config);
 
+// filepath.Glob's pattern check: the only syntax error ("syntax error in
+// pattern", Go's ErrBadPattern) is a malformed character class or a trailing
+// backslash.
+absl::Status ValidateGlobPattern(std::string_view pattern);
 // Prometheus duration syntax: "1h30m", "15s", "500ms", "1d", "2w", "1y".
 absl::StatusOr<absl::Duration> ParseDuration(std::string_view text);
 // Formats like Prometheus (model.Duration.String): "1m", "1h30m", "500ms", "0s".

@@ -1,4 +1,4 @@
-#include "libs/config/internal/yaml_decoder.h"
+#include "libs/config/yaml_decoder.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -8,11 +8,11 @@
 #include "libs/common/status_macros.h"
 #include "libs/config/prometheus_config.h"
 
-namespace omni::config::internal {
+namespace omni::config {
 namespace {
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+}  // namespace
 
-// Go's utf8.ValidString: no overlong forms, surrogates or code points above U+10FFFF.
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -47,7 +47,6 @@ bool IsValidUtf8(std::string_view s) {
   }
   return true;
 }
-}  // namespace
 
 std::string TagOf(const YAML::Node& n) {
   switch (n.Type()) {
@@ -66,6 +65,9 @@ std::string TagOf(const YAML::Node& n) {
 }
 
 absl::Status YamlDecoder::ErrorAtMark(const YAML::Mark& mark, std::string_view path, std::string_view msg) const {
+  if (style_ == Style::kGoYamlLine) {
+    return absl::InvalidArgumentError(absl::StrCat("line ", mark.line >= 0 ? mark.line + 1 : 0, ": ", AV(msg)));
+  }
   std::string where = filename_.empty() ? "<config>" : filename_;
   if (mark.line >= 0) absl::StrAppend(&where, ":", mark.line + 1, ":", mark.column + 1);
   std::string out = absl::StrCat(where, ": ", AV(msg));
@@ -145,6 +147,19 @@ YAML::Node MapFields::Get(std::string_view key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+YAML::Node MapFields::KeyNode(std::string_view key) const {
+  for (const Key& k : keys_) {
+    if (k.name == key) return k.key_node;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::vector<std::string> MapFields::KeyNames() const {
+  std::vector<std::string> names;
+  for (const Key& k : keys_) names.push_back(k.name);
+  return names;
+}
+
 bool MapFields::Has(std::string_view key) const {
   for (const Key& k : keys_) {
     if (k.name == key) return k.value.IsDefined() && !k.value.IsNull();
@@ -164,12 +179,19 @@ absl::Status MapFields::Error(std::string_view key, std::string_view msg) {
 }
 
 absl::Status MapFields::CheckUnknown() const {
+  std::vector<absl::Status> errs = UnknownKeyErrors();
+  return errs.empty() ? absl::OkStatus() : errs.front();
+}
+
+std::vector<absl::Status> MapFields::UnknownKeyErrors() const {
+  std::vector<absl::Status> errs;
   for (const Key& k : keys_) {
     if (!k.used) {
-      return dec_->Error(k.key_node, PathOf(k.name), absl::StrCat("field ", k.name, " not found in type ", type_name_));
+      errs.push_back(
+          dec_->Error(k.key_node, PathOf(k.name), absl::StrCat("field ", k.name, " not found in type ", type_name_)));
     }
   }
-  return absl::OkStatus();
+  return errs;
 }
 
 absl::StatusOr<std::string> DecodeString(const YamlDecoder& dec, const YAML::Node& n, std::string_view path) {
@@ -298,4 +320,4 @@ absl::Status MapFields::LabelSet(std::string_view key, model::Labels* out) {
   return absl::OkStatus();
 }
 
-}  // namespace omni::config::internal
+}  // namespace omni::config

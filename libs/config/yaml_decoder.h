@@ -1,6 +1,8 @@
 // Strict YAML → struct decoding on top of yaml-cpp, with Go yaml.v2
 // UnmarshalStrict's behaviour: unknown fields and duplicate keys are errors,
-// and every error carries file:line:col plus the field's path.
+// and every error carries file:line:col plus the field's path (or, in the
+// kGoYamlLine style, Go yaml's "line N: msg" form). Shared by the config
+// parsers of libs/config and the rule files of libs/rules.
 //
 // Example:
 //   YamlDecoder dec("prometheus.yml");
@@ -20,18 +22,25 @@
 #include "absl/time/time.h"
 #include "libs/model/labels.h"
 
-namespace omni::config::internal {
+namespace omni::config {
 
 class YamlDecoder {
  public:
-  explicit YamlDecoder(std::string filename) : filename_(std::move(filename)) {}
-  // "file:line:col: msg" (1-based). `path` is appended as " (at path)" when non-empty.
+  enum class Style {
+    kFileLineCol,  // "file:line:col: msg (at path)"
+    kGoYamlLine,   // "line N: msg", an entry of Go yaml's "yaml: unmarshal errors:" list
+  };
+  explicit YamlDecoder(std::string filename, Style style = Style::kFileLineCol)
+      : filename_(std::move(filename)), style_(style) {}
+  // The error in this decoder's style (1-based positions). `path` is appended
+  // as " (at path)" when non-empty (kFileLineCol only).
   absl::Status Error(const YAML::Node& at, std::string_view path, std::string_view msg) const;
   absl::Status ErrorAtMark(const YAML::Mark& mark, std::string_view path, std::string_view msg) const;
   const std::string& filename() const { return filename_; }
 
  private:
   std::string filename_;
+  Style style_;
 };
 
 // A mapping being decoded. A null node decodes as an empty mapping (Go
@@ -43,6 +52,10 @@ class MapFields {
 
   // The value of `key` (consumed), or an undefined/null node when absent.
   YAML::Node Get(std::string_view key);
+  // The key's own node (undefined when absent), e.g. for positions.
+  YAML::Node KeyNode(std::string_view key) const;
+  // Every key in file order, merged ("<<") keys included; none is consumed.
+  std::vector<std::string> KeyNames() const;
   // True when the key is present with a non-null value.
   bool Has(std::string_view key) const;
   std::string PathOf(std::string_view key) const;
@@ -62,6 +75,9 @@ class MapFields {
 
   // Rejects the first key that no Get/typed call consumed.
   absl::Status CheckUnknown() const;
+  // One error per key that no Get/typed call consumed, in file order (Go
+  // yaml.v3 with KnownFields reports them all).
+  std::vector<absl::Status> UnknownKeyErrors() const;
 
  private:
   struct Key {
@@ -83,5 +99,8 @@ absl::StatusOr<std::string> DecodeString(const YamlDecoder& dec, const YAML::Nod
 absl::StatusOr<std::vector<YAML::Node>> DecodeSequence(const YamlDecoder& dec, const YAML::Node& n,
                                                         std::string_view path);
 std::string TagOf(const YAML::Node& n);
+// Go's utf8.ValidString (model.LabelValue.IsValid): no overlong forms,
+// surrogates or code points above U+10FFFF.
+bool IsValidUtf8(std::string_view s);
 
-}  // namespace omni::config::internal
+}  // namespace omni::config
