@@ -422,4 +422,21 @@ absl::StatusOr<std::vector<RuleFile>> LoadRuleFiles(const std::vector<std::strin
   return out;
 }
 
+std::vector<DuplicateRule> FindDuplicateRules(const RuleFile& file) {
+  std::vector<DuplicateRule> all;
+  for (const RuleGroupSpec& g : file.groups) {
+    for (const RuleSpec& r : g.rules) all.push_back({r.name(), r.labels});
+  }
+  auto cmp = [](const DuplicateRule& a, const DuplicateRule& b) {
+    if (a.name != b.name) return a.name < b.name ? -1 : 1;
+    return model::Labels::Compare(a.labels, b.labels);
+  };
+  std::sort(all.begin(), all.end(), [&](const DuplicateRule& a, const DuplicateRule& b) { return cmp(a, b) < 0; });
+  std::vector<DuplicateRule> dups;
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (cmp(all[i - 1], all[i]) == 0 && (dups.empty() || cmp(dups.back(), all[i]) != 0)) dups.push_back(all[i]);
+  }
+  return dups;
+}
+
 }  // namespace omni::rules

@@ -68,15 +68,27 @@ struct RuleFile {
 };
 
 // Parses and validates `content` as the rule file `path` (used in messages
-// only). The first error is returned, formatted as promtool prints it.
+// only). On failure the InvalidArgument message holds every error, one per
+// line, each formatted as promtool prints it ("path: 5:11: group \"g\", rule
+// 1, \"name\": could not parse expression: ...").
 absl::StatusOr<RuleFile> ParseRuleFile(std::string_view path, std::string_view content);
 
-// Reads and parses one file.
+// Reads and parses one file. A file that cannot be read is NotFound
+// ("path: open path: no such file or directory").
 absl::StatusOr<RuleFile> LoadRuleFile(const std::string& path);
 
 // Expands each glob pattern (sorted matches, as filepath.Glob; a pattern
 // matching nothing is not an error) and loads every file once. Group names
 // must be unique per file only, as in Prometheus.
 absl::StatusOr<std::vector<RuleFile>> LoadRuleFiles(const std::vector<std::string>& patterns);
+
+// A rule name (record or alert) with a label set that occurs more than once
+// in a file: promtool's "duplicate-rules" lint.
+struct DuplicateRule {
+  std::string name;
+  model::Labels labels;
+};
+// Each duplicate once, sorted by name, then labels (labels.Compare).
+std::vector<DuplicateRule> FindDuplicateRules(const RuleFile& file);
 
 }  // namespace omni::rules

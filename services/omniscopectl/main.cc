@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "services/omniscopectl/alert_commands.h"
+#include "services/omniscopectl/rule_commands.h"
 #include "services/omniscopectl/tsdb_commands.h"
 
 namespace {
@@ -19,6 +20,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"tsdb", "TSDB tools: import openmetrics, analyze", omni::ctl::RunTsdbCommand},
+    {"check", "Check Prometheus rule files: rules (promtool check rules)", omni::ctl::RunCheckCommand},
     {"check-config", "Validate alertmanager.yml files (amtool check-config)", omni::ctl::RunCheckConfigCommand},
     {"config", "Alertmanager config: routes [show|test] (amtool config)", omni::ctl::RunConfigCommand},
     {"template", "Render a notification template (amtool template render)", omni::ctl::RunTemplateCommand},
