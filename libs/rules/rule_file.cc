@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <compare>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -370,9 +371,7 @@ absl::StatusOr<RuleFile> ParseRuleFile(std::string_view path, std::string_view c
       rs.expr = std::shared_ptr<const promql::Expr>(std::move(*e));
       rs.for_duration = r.for_duration;
       rs.keep_firing_for = r.keep_firing_for;
-      std::vector<model::Label> labels;
-      for (auto& [k, v] : r.labels) labels.push_back({k, v});
-      rs.labels = model::Labels::FromUnsorted(std::move(labels));
+      for (auto& [k, v] : r.labels) rs.labels.push_back({k, v});  // sorted: r.labels is a std::map
       rs.annotations.assign(r.annotations.begin(), r.annotations.end());
       rs.line = r.line;
       spec.rules.push_back(std::move(rs));
@@ -427,9 +426,12 @@ std::vector<DuplicateRule> FindDuplicateRules(const RuleFile& file) {
   for (const RuleGroupSpec& g : file.groups) {
     for (const RuleSpec& r : g.rules) all.push_back({r.name(), r.labels});
   }
+  // labels.Compare: pairwise by name, then value, then the shorter first.
   auto cmp = [](const DuplicateRule& a, const DuplicateRule& b) {
     if (a.name != b.name) return a.name < b.name ? -1 : 1;
-    return model::Labels::Compare(a.labels, b.labels);
+    auto c = std::lexicographical_compare_three_way(a.labels.begin(), a.labels.end(), b.labels.begin(),
+                                                    b.labels.end());
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
   };
   std::sort(all.begin(), all.end(), [&](const DuplicateRule& a, const DuplicateRule& b) { return cmp(a, b) < 0; });
   std::vector<DuplicateRule> dups;

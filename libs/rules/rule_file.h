@@ -86,7 +86,7 @@ absl::StatusOr<std::vector<RuleFile>> LoadRuleFiles(const std::vector<std::strin
 // in a file: promtool's "duplicate-rules" lint.
 struct DuplicateRule {
   std::string name;
-  model::Labels labels;
+  std::vector<model::Label> labels;  // as RuleSpec::labels
 };
 // Each duplicate once, sorted by name, then labels (labels.Compare).
 std::vector<DuplicateRule> FindDuplicateRules(const RuleFile& file);

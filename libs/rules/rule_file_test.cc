@@ -20,6 +20,13 @@ namespace fs = std::filesystem;
 
 fs::path TestdataDir() { return fs::path(OMNI_SOURCE_DIR) / "libs/rules/testdata"; }
 
+std::string LabelValue(const RuleSpec& r, std::string_view name) {
+  for (const model::Label& l : r.labels) {
+    if (l.name == name) return l.value;
+  }
+  return "<absent>";
+}
+
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -87,7 +94,7 @@ TEST_CASE("a valid rule file fills groups, rules and their lines", "[rules][rule
   REQUIRE(rec.expr != nullptr);
   CHECK(promql::ExprToString(*rec.expr) ==
         "sum without (cpu, mode) (rate(node_cpu_seconds_total{mode!=\"idle\"}[5m]))");
-  CHECK(rec.labels.Get("team") == "infra");
+  CHECK(LabelValue(rec, "team") == "infra");
 
   const RuleSpec& alert = node.rules[1];
   CHECK(alert.line == 14);
@@ -95,7 +102,7 @@ TEST_CASE("a valid rule file fills groups, rules and their lines", "[rules][rule
   CHECK(alert.name() == "HighCPU");
   CHECK(alert.for_duration == absl::Minutes(10));
   CHECK(alert.keep_firing_for == absl::Minutes(5));
-  CHECK(alert.labels.Get("severity") == "warning");
+  CHECK(LabelValue(alert, "severity") == "warning");
   REQUIRE(alert.annotations.size() == 3);
   CHECK(alert.annotations[0].first == "description");
   CHECK(alert.annotations[1] == std::make_pair(std::string("empty"), std::string()));
@@ -107,8 +114,8 @@ TEST_CASE("a valid rule file fills groups, rules and their lines", "[rules][rule
   CHECK(other.interval == absl::ZeroDuration());
   REQUIRE(other.rules.size() == 1);
   // The merge key brings the anchored labels; the explicit key wins.
-  CHECK(other.rules[0].labels.Get("severity") == "critical");
-  CHECK(other.rules[0].labels.Get("summary_label") == "{{ $labels.instance }} {{ $value | humanizePercentage }}");
+  CHECK(LabelValue(other.rules[0], "severity") == "critical");
+  CHECK(LabelValue(other.rules[0], "summary_label") == "{{ $labels.instance }} {{ $value | humanizePercentage }}");
 }
 
 TEST_CASE("every error of a file is reported, one per line", "[rules][rule_file]") {
@@ -124,6 +131,17 @@ TEST_CASE("every error of a file is reported, one per line", "[rules][rule_file]
   CHECK(f.status().message() ==
         "r.yml: group \"g\", rule 1, \"A\": invalid label name: b-c\n"
         "r.yml: group \"g\", rule 1, \"A\": label \"a\": template: __alert_A:1: missing value for if");
+}
+
+TEST_CASE("empty label values are kept, sorted with the others", "[rules][rule_file]") {
+  absl::StatusOr<RuleFile> f =
+      ParseRuleFile("r.yml", "groups: [{name: g, rules: [{record: a, expr: up, labels: {z: '1', a: ''}}]}]\n");
+  REQUIRE(f.ok());
+  const RuleSpec& r = f->groups[0].rules[0];
+  REQUIRE(r.labels.size() == 2);
+  CHECK(r.labels[0].name == "a");
+  CHECK(r.labels[0].value.empty());
+  CHECK(r.labels[1].name == "z");
 }
 
 TEST_CASE("a recording rule's label values are not templates", "[rules][rule_file]") {
