@@ -61,6 +61,10 @@ std::string TagOf(const YAML::Node& n) {
   double d;
   if (absl::SimpleAtoi(s, &i)) return absl::StrCat("!!int `", s, "`");
   if (absl::SimpleAtod(s, &d)) return absl::StrCat("!!float `", s, "`");
+  for (const char* special : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+                              ".NaN", ".NAN"}) {
+    if (s == special) return absl::StrCat("!!float `", s, "`");
+  }
   return absl::StrCat("!!str `", s, "`");
 }
 

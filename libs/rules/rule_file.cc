@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <compare>
 #include <cstring>
 #include <fstream>
@@ -57,6 +58,65 @@ struct RawGroup {
   std::vector<RawRule> rules;
   int line = 0, col = 0;
 };
+
+// A plain scalar decoded into a Go int by yaml.v3: an integer in any of
+// strconv.ParseInt's base-0 forms with '_' removed (0x1F, 0o17, 0b101,
+// 1_000), or a float, truncated when in range (1.5 → 1, 1e3 → 1000).
+bool GoYamlInt(const std::string& text, int64_t* out) {
+  std::string plain;
+  for (char c : text) {
+    if (c != '_') plain.push_back(c);
+  }
+  std::string_view digits = plain;
+  bool neg = false;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    neg = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
+  int base = 10;
+  if (digits.size() > 1 && digits[0] == '0') {
+    char p = static_cast<char>(std::tolower(static_cast<unsigned char>(digits[1])));
+    base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 8;
+    digits.remove_prefix(p == 'x' || p == 'o' || p == 'b' ? 2 : 1);
+  }
+  uint64_t mag = 0;
+  if (!digits.empty() && digits[0] != '+' && digits[0] != '-') {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), mag, base);
+    if (ec == std::errc() && end == digits.data() + digits.size() &&
+        mag <= (neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1)) {
+      *out = neg ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag);
+      return true;
+    }
+  }
+  // yaml.v3's float form: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+  size_t i = 0;
+  auto run = [&] {
+    size_t start = i;
+    while (i < plain.size() && std::isdigit(static_cast<unsigned char>(plain[i]))) ++i;
+    return i > start;
+  };
+  if (i < plain.size() && (plain[i] == '+' || plain[i] == '-')) ++i;
+  if (i < plain.size() && plain[i] == '.') {
+    ++i;
+    if (!run()) return false;
+  } else {
+    if (!run()) return false;
+    if (i < plain.size() && plain[i] == '.') {
+      ++i;
+      run();
+    }
+  }
+  if (i < plain.size() && (plain[i] == 'e' || plain[i] == 'E')) {
+    ++i;
+    if (i < plain.size() && (plain[i] == '+' || plain[i] == '-')) ++i;
+    if (!run()) return false;
+  }
+  double d;
+  if (i != plain.size() || !absl::SimpleAtod(plain, &d)) return false;
+  if (!(d <= 9223372036854775807.0 && d >= -9223372036854775808.0)) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
 
 // Decodes the document as Go's yaml.v3 Decoder with KnownFields(true) does
 // into rulefmt.RuleGroups: type errors (unknown fields, duplicate keys, wrong
@@ -199,7 +259,7 @@ class Decoder {
     OMNI_RETURN_IF_ERROR(Duration(*m, "interval", &g->interval));
     YAML::Node limit = m->Get("limit");
     if (limit.IsDefined() && !limit.IsNull()) {
-      if (!limit.IsScalar() || limit.Tag() == "!" || !absl::SimpleAtoi(limit.Scalar(), &g->limit)) {
+      if (!limit.IsScalar() || limit.Tag() == "!" || !GoYamlInt(limit.Scalar(), &g->limit)) {
         Add(dec_.Error(limit, "", absl::StrCat("cannot unmarshal ", config::TagOf(limit), " into int")));
       }
     }

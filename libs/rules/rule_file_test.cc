@@ -118,6 +118,14 @@ TEST_CASE("a valid rule file fills groups, rules and their lines", "[rules][rule
   CHECK(LabelValue(other.rules[0], "summary_label") == "{{ $labels.instance }} {{ $value | humanizePercentage }}");
 }
 
+TEST_CASE("limit takes the integer and float forms yaml.v3 decodes into an int", "[rules][rule_file]") {
+  absl::StatusOr<RuleFile> f = LoadRuleFile((TestdataDir() / "limit_forms.yml").string());
+  REQUIRE(f.ok());
+  std::vector<int64_t> limits;
+  for (const RuleGroupSpec& g : f->groups) limits.push_back(g.limit);
+  CHECK(limits == std::vector<int64_t>{1, 16, 1000, -3, 1000, 1});
+}
+
 TEST_CASE("every error of a file is reported, one per line", "[rules][rule_file]") {
   absl::StatusOr<RuleFile> f = ParseRuleFile("r.yml",
                                              "groups:\n"
