@@ -1,6 +1,7 @@
 #include "libs/rules/rule_file.h"
 
 #include <glob.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -442,6 +443,10 @@ absl::StatusOr<RuleFile> ParseRuleFile(std::string_view path, std::string_view c
 }
 
 absl::StatusOr<RuleFile> LoadRuleFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {  // ifstream opens directories
+    return absl::InvalidArgumentError(absl::StrCat(path, ": read ", path, ": ", GoErrno(EISDIR)));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(absl::StrCat(path, ": open ", path, ": ", GoErrno(errno)));

@@ -200,10 +200,13 @@ TEST_CASE("LoadRuleFiles expands globs, sorts and loads each file once", "[rules
   CHECK(files.status().message() == "error retrieving rule files for " + d + "/[a-: syntax error in pattern");
 }
 
-TEST_CASE("LoadRuleFile names a missing file as Go's os.ReadFile does", "[rules][rule_file]") {
+TEST_CASE("LoadRuleFile names a missing file or a directory as Go's os.ReadFile does", "[rules][rule_file]") {
   absl::StatusOr<RuleFile> f = LoadRuleFile("/nonexistent/rules.yml");
   REQUIRE_FALSE(f.ok());
   CHECK(f.status().message() == "/nonexistent/rules.yml: open /nonexistent/rules.yml: no such file or directory");
+  f = LoadRuleFile(TestdataDir().string());
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.status().message() == TestdataDir().string() + ": read " + TestdataDir().string() + ": is a directory");
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ int CheckRules(int argc, char** argv) {
       std::fprintf(stderr, "omniscopectl: error: path '%s' does not exist, try --help\n", f.c_str());
       return 1;
     }
+    if (S_ISDIR(st.st_mode)) {
+      std::fprintf(stderr, "omniscopectl: error: '%s' is a directory, try --help\n", f.c_str());
+      return 1;
+    }
   }
 
   bool failed = false, has_errors = false;

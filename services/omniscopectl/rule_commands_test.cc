@@ -94,6 +94,10 @@ TEST_CASE("check rules lint flags and argument errors", "[omniscopectl][rules]")
   CHECK(r.out.empty());
   CHECK(r.err == "omniscopectl: error: path 'missing.yml' does not exist, try --help\n");
 
+  r = RunIn(kCtl, "check rules good_basic.yml .");
+  CHECK(r.code == 1);
+  CHECK(r.err == "omniscopectl: error: '.' is a directory, try --help\n");
+
   r = RunIn(kCtl, "check rules");
   CHECK(r.code == 1);
   CHECK(r.err.find("required argument 'rule-files' not provided") != std::string::npos);
