@@ -316,4 +316,55 @@ std::vector<std::unique_ptr<storage::Series>> MergeShardSeries(std::vector<Shard
   return out;
 }
 
+namespace {
+
+// Buffers a batch; Commit sends it to every shard.
+class RemoteAppender final : public storage::Appender {
+ public:
+  explicit RemoteAppender(CollectorPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef, const model::Labels& labels, model::Timestamp t,
+                                            double v) override {
+    omniscope::v1::TimeSeries* ts = request_.add_series();
+    LabelsToProto(labels, ts->mutable_labels());
+    omniscope::v1::Sample* s = ts->add_samples();
+    s->set_timestamp_ms(t);
+    s->set_value(v);
+    return 0;
+  }
+
+  absl::Status Commit() override {
+    if (request_.series_size() == 0) return absl::OkStatus();
+    std::vector<CollectorPool::Shard> shards = pool_->Shards();
+    if (shards.empty()) return absl::UnavailableError("no collector to write to");
+    std::string errors;
+    int stored = 0;
+    for (const CollectorPool::Shard& shard : shards) {
+      omniscope::v1::WriteResponse resp;
+      absl::Status st = CallWithRetry(pool_->options(), [&](grpc::ClientContext* ctx) {
+        return shard.stub->Write(ctx, request_, &resp);
+      });
+      if (st.ok()) {
+        ++stored;
+        continue;
+      }
+      OMNI_LOG(kWarn, "rpc").Msg("Writing to collector failed").Kv("collector", shard.address).Kv("err", st);
+      absl::StrAppend(&errors, errors.empty() ? "" : "; ", shard.address, ": ", st.message());
+    }
+    request_.Clear();
+    if (stored == 0) return absl::UnavailableError(absl::StrCat("no collector stored the samples: ", errors));
+    return absl::OkStatus();
+  }
+
+  void Rollback() override { request_.Clear(); }
+
+ private:
+  CollectorPool* pool_;
+  omniscope::v1::WriteRequest request_;
+};
+
+}  // namespace
+
+std::unique_ptr<storage::Appender> RemoteWriter::NewAppender() { return std::make_unique<RemoteAppender>(pool_); }
+
 }  // namespace omni::rpc

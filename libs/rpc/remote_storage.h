@@ -79,6 +79,20 @@ class RemoteStorage final : public storage::Queryable {
   CollectorPool* pool_;
 };
 
+// Writes through the collectors' Write RPC: what the alerter's rules record
+// (recording rules, ALERTS, stale markers). Every shard receives every
+// sample: with replicas each keeps a whole copy, and with shards the readers
+// merge identical series, so both layouts answer the same. A Commit succeeds
+// when at least one shard stored the batch; shards that failed are logged.
+class RemoteWriter final : public storage::Appendable {
+ public:
+  explicit RemoteWriter(CollectorPool* pool) : pool_(pool) {}
+  std::unique_ptr<storage::Appender> NewAppender() override;
+
+ private:
+  CollectorPool* pool_;
+};
+
 // Merges series lists from several shards: sorted by labels; series with
 // identical labels are merged by timestamp (first value wins on ties).
 std::vector<std::unique_ptr<storage::Series>> MergeShardSeries(

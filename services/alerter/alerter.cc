@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/logging.h"
 #include "libs/common/status_macros.h"
+#include "libs/rules/rule_file.h"
+#include "libs/rules/rules_api.h"
 #include "libs/selfmetrics/text_format.h"
 #include "services/alerter/alerter_service.h"
 
@@ -125,6 +127,57 @@ void Alerter::PutAlerts(std::vector<Alert> alerts) {
   }
   wake_ = true;
   cv_.notify_all();
+}
+
+void Alerter::ReceiveRuleAlerts(std::vector<Alert> alerts) {
+  const absl::Duration resolve_timeout = CurrentConfig().resolve_timeout;
+  const absl::Time now = clock_.Now();
+  std::vector<Alert> valid;
+  valid.reserve(alerts.size());
+  for (Alert& a : alerts) {
+    alerting::PrepareReceivedAlert(a, now, resolve_timeout);
+    if (absl::Status st = alerting::ValidateAlert(a); !st.ok()) {
+      OMNI_LOG(kWarn, "rules").Msg("Dropping invalid alert").Kv("alert", a.labels.ToString()).Kv("err", st.message());
+      continue;
+    }
+    valid.push_back(std::move(a));
+  }
+  if (!valid.empty()) PutAlerts(std::move(valid));
+}
+
+absl::Status Alerter::StartRules() {
+  if (opts_.rule_files.empty()) return absl::OkStatus();
+  if (opts_.collectors.empty()) {
+    return absl::InvalidArgumentError("--rules.file needs at least one --collector to query and write to");
+  }
+  OMNI_ASSIGN_OR_RETURN(std::vector<rules::RuleFile> files, rules::LoadRuleFiles(opts_.rule_files));
+  OMNI_ASSIGN_OR_RETURN(collector_pool_, rpc::CollectorPool::Create(opts_.collectors, opts_.collector_channel));
+  remote_storage_ = std::make_unique<rpc::RemoteStorage>(collector_pool_.get());
+  remote_writer_ = std::make_unique<rpc::RemoteWriter>(collector_pool_.get());
+  engine_ = std::make_unique<promql::Engine>(opts_.engine);
+  rules::RuleManagerOptions ro;
+  ro.query = rules::EngineQueryFunc(engine_.get(), remote_storage_.get(), opts_.query_timeout);
+  ro.appendable = remote_writer_.get();
+  ro.notify = [this](std::vector<Alert> alerts) { ReceiveRuleAlerts(std::move(alerts)); };
+  ro.external_labels = opts_.external_labels;
+  ro.external_url = opts_.rules_external_url.empty() ? ExternalUrl() : opts_.rules_external_url;
+  ro.resend_delay = opts_.resend_delay;
+  ro.metrics = &metrics_;
+  rule_manager_ = std::make_unique<rules::RuleManager>(std::move(ro));
+  OMNI_RETURN_IF_ERROR(rule_manager_->Update(files, opts_.evaluation_interval));
+  size_t n = 0;
+  for (const rules::RuleFile& f : files) n += f.RuleCount();
+  OMNI_LOG(kInfo, "rules").Msg("Loaded rules").Kv("files", std::to_string(files.size())).Kv("rules", std::to_string(n));
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Alerter::RuleFilePaths() const {
+  std::vector<std::string> paths;
+  if (rule_manager_ == nullptr) return paths;
+  for (const rules::GroupSnapshot& g : rule_manager_->Groups()) {
+    if (paths.empty() || paths.back() != g.file) paths.push_back(g.file);
+  }
+  return paths;
 }
 
 std::vector<Alert> Alerter::Alerts() {
@@ -257,6 +310,7 @@ absl::Status Alerter::Start() {
                         alerting::config::LoadConfigFile(opts_.config_file));
   OMNI_ASSIGN_OR_RETURN(std::unique_ptr<Runtime> rt, Build(std::move(cfg)));
   rt_ = std::shared_ptr<Runtime>(std::move(rt));
+  OMNI_RETURN_IF_ERROR(StartRules());
   next_gc_ = clock_.Now() + opts_.alerts_gc_interval;
   flush_pool_ = std::make_unique<common::ThreadPool>(
       common::ThreadPool::Options{.max_threads = opts_.max_concurrent_flushes});
@@ -274,6 +328,9 @@ absl::Status Alerter::Start() {
   deps.registry = &metrics_;
   api_ = std::make_unique<alerting::apiv2::Api>(deps);
   api_->Register(router_);
+  rules::RegisterRulesApi(&router_, [this] {
+    return rule_manager_ != nullptr ? rule_manager_->Groups() : std::vector<rules::GroupSnapshot>{};
+  });
   router_.Get("/metrics", [this](httpapi::Request&, httpapi::Response& resp) {
     resp.Send(200, selfmetrics::kTextContentType, metrics_.ExpositionText());
   });
@@ -323,8 +380,9 @@ absl::Status Alerter::Start() {
     OMNI_LOG(kInfo, "grpc").Msg("Listening").Kv("address", absl::StrCat(addr, ":", grpc_port));
   }
 
-  watcher_ = std::make_unique<common::FileWatcher>(std::vector<std::string>{opts_.config_file},
-                                                   opts_.config_watch_interval,
+  std::vector<std::string> watched = RuleFilePaths();
+  watched.insert(watched.begin(), opts_.config_file);
+  watcher_ = std::make_unique<common::FileWatcher>(std::move(watched), opts_.config_watch_interval,
                                                    [this] { Reload("file change").IgnoreError(); });
   watcher_->Start();
   reload_success_->Set(1);
@@ -337,11 +395,17 @@ absl::Status Alerter::Reload(std::string_view trigger) {
   std::lock_guard<std::mutex> rl(reload_mu_);
   OMNI_LOG(kInfo, "configuration").Msg("Loading configuration file").Kv("file", opts_.config_file).Kv("trigger", trigger);
   absl::Status st;
+  // Everything is loaded and checked before anything is replaced.
+  absl::StatusOr<std::vector<rules::RuleFile>> rule_files = std::vector<rules::RuleFile>{};
+  if (rule_manager_ != nullptr) rule_files = rules::LoadRuleFiles(opts_.rule_files);
   auto cfg = alerting::config::LoadConfigFile(opts_.config_file);
-  if (cfg.ok()) {
+  if (!rule_files.ok()) {
+    st = rule_files.status();
+  } else if (cfg.ok()) {
     auto rt = Build(std::shared_ptr<const alerting::config::Config>(std::move(*cfg)));
     if (rt.ok()) {
       Install(std::move(*rt));
+      if (rule_manager_ != nullptr) st = rule_manager_->Update(*rule_files, opts_.evaluation_interval);
     } else {
       st = rt.status();
     }
@@ -365,6 +429,7 @@ absl::Status Alerter::Reload(std::string_view trigger) {
 void Alerter::Stop() {
   if (stopped_.exchange(true)) return;
   if (watcher_) watcher_->Stop();
+  if (rule_manager_) rule_manager_->Stop();
   if (http_) http_->Stop();
   if (grpc_server_) grpc_server_->Shutdown();
   waiter_->Cancel(true);

@@ -37,6 +37,9 @@
 #include "libs/common/thread_pool.h"
 #include "libs/httpapi/http_server.h"
 #include "libs/httpapi/router.h"
+#include "libs/promql/engine.h"
+#include "libs/rpc/remote_storage.h"
+#include "libs/rules/group.h"
 #include "libs/selfmetrics/registry.h"
 
 namespace omni::alerter {
@@ -55,6 +58,22 @@ struct AlerterOptions {
   // Group flushes running at once; more wait for a free thread. Each blocks
   // on its receivers, so this bounds the connections to them, not the CPU.
   int max_concurrent_flushes = 64;
+
+  // Rule evaluation (the Prometheus rules part). Rule files are glob
+  // patterns; with any, `collectors` must name at least one collector: the
+  // rules query them and recorded series and ALERTS are written to them.
+  std::vector<std::string> rule_files;
+  std::vector<std::string> collectors;
+  rpc::ChannelOptions collector_channel;
+  absl::Duration evaluation_interval = absl::Minutes(1);
+  absl::Duration resend_delay = absl::Minutes(1);
+  // Added to every alert the rules send (unless set) and $externalLabels.
+  model::Labels external_labels;
+  // $externalURL and the base of alert generator links (a query UI, e.g.
+  // the viewer); empty: the alerter's external URL.
+  std::string rules_external_url;
+  promql::EngineOptions engine;
+  absl::Duration query_timeout = absl::Minutes(2);
 };
 
 class Alerter {
@@ -63,11 +82,15 @@ class Alerter {
   ~Alerter();
   absl::Status Start();
   void Stop();
-  // Loads the config file again; on error the running config stays.
+  // Loads the config file and the rule files again; on any error the running
+  // config and rules stay.
   absl::Status Reload(std::string_view trigger);
 
   // Stores alerts (already validated and prepared) and dispatches them.
   void PutAlerts(std::vector<alerting::Alert> alerts);
+  // Alerts from the rule evaluator, as Prometheus would post them: prepared
+  // and validated here (invalid ones are logged and dropped).
+  void ReceiveRuleAlerts(std::vector<alerting::Alert> alerts);
   // Stored alerts with fresh silence/inhibition status in the marker.
   std::vector<alerting::Alert> Alerts();
   // Current aggregation groups (marker refreshed).
@@ -138,6 +161,16 @@ class Alerter {
   std::unique_ptr<common::FileWatcher> watcher_;
   std::unique_ptr<grpc::Service> grpc_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+
+  // Rule evaluation; null without --rules.file.
+  std::unique_ptr<rpc::CollectorPool> collector_pool_;
+  std::unique_ptr<rpc::RemoteStorage> remote_storage_;
+  std::unique_ptr<rpc::RemoteWriter> remote_writer_;
+  std::unique_ptr<promql::Engine> engine_;
+  std::unique_ptr<rules::RuleManager> rule_manager_;
+  absl::Status StartRules();
+  std::vector<std::string> RuleFilePaths() const;
+
   std::atomic<bool> ready_{false};
   selfmetrics::Gauge* reload_success_ = nullptr;
   selfmetrics::Gauge* reload_success_time_ = nullptr;

@@ -1,7 +1,11 @@
 // omniscope-alerter: the Alertmanager part of OmniScope. Flags and wiring only;
 // flag names are Alertmanager 0.25's.
+#include <iostream>
+
+#include "absl/strings/str_split.h"
 #include "libs/common/flags.h"
 #include "libs/common/logging.h"
+#include "libs/rpc/collector_flags.h"
 #include "libs/common/signals.h"
 #include "services/alerter/alerter.h"
 
@@ -12,6 +16,7 @@ constexpr char kVersion[] = "0.1.0";
 int main(int argc, char** argv) {
   omni::common::SignalHandler signals;  // first: every thread inherits the blocked signals
   omni::alerter::AlerterOptions opts;
+  absl::Duration lookback_delta = absl::Minutes(5);
   omni::common::FlagSet flags("omniscope-alerter",
                               "The OmniScope alerter: Alertmanager-compatible alert routing, grouping, silencing,\n"
                               "inhibition and notification.");
@@ -30,7 +35,44 @@ int main(int argc, char** argv) {
   flags.String("web.config.file", "Path to configuration file that can enable TLS or authentication.",
                &opts.web_config_file);
   flags.String("grpc.listen-address", "Address to listen on for the gRPC AlerterService.", &opts.grpc_listen_address);
+  flags.StringList("rules.file",
+                   "Prometheus rule file to evaluate (repeatable; glob patterns as in rule_files). Needs --collector.",
+                   &opts.rule_files);
+  omni::rpc::CollectorFlags collector_flags;
+  collector_flags.Register(flags, "evaluate rules against and write recorded series to");
+  flags.Duration("rules.evaluation-interval",
+                 "How often rule groups without an interval are evaluated (Prometheus's global.evaluation_interval).",
+                 &opts.evaluation_interval);
+  flags.Duration("rules.alert.resend-delay", "Minimum amount of time to wait before resending an alert.",
+                 &opts.resend_delay);
+  std::vector<std::string> external_labels;
+  flags.StringList("rules.external-label",
+                   "name=value added to the alerts of rules (unless set) and $externalLabels (repeatable; "
+                   "Prometheus's global.external_labels).",
+                   &external_labels);
+  flags.String("rules.external-url",
+               "URL of the query UI for alert generator links and $externalURL. Defaults to --web.external-url.",
+               &opts.rules_external_url);
+  flags.Duration("query.timeout", "Maximum time a rule query may take before it is aborted.", &opts.query_timeout);
+  flags.Duration("query.lookback-delta",
+                 "The maximum lookback duration for retrieving metrics during expression evaluations.",
+                 &lookback_delta);
+  flags.Int("query.max-samples", "Maximum number of samples a single rule query can load into memory.",
+            &opts.engine.max_samples);
   if (int code = omni::common::ParseDaemonCommandLine(flags, argc, argv, kVersion); code >= 0) return code;
+  opts.collectors = collector_flags.addresses;
+  opts.collector_channel = collector_flags.ToChannelOptions();
+  opts.engine.lookback_delta_ms = absl::ToInt64Milliseconds(lookback_delta);
+  std::vector<omni::model::Label> labels;
+  for (const std::string& kv : external_labels) {
+    std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    if (!omni::model::IsValidLabelName(p.first) || kv.find('=') == std::string::npos) {
+      std::cerr << "omniscope-alerter: error: --rules.external-label " << kv << ": want name=value\n";
+      return 2;
+    }
+    labels.push_back({p.first, p.second});
+  }
+  opts.external_labels = omni::model::Labels::FromUnsorted(std::move(labels));
 
   OMNI_LOG(kInfo, "main").Msg("Starting OmniScope alerter").Kv("version", kVersion);
   omni::alerter::Alerter alerter(opts);

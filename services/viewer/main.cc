@@ -6,6 +6,7 @@
 #include "libs/common/logging.h"
 #include "libs/common/signals.h"
 #include "libs/promapi/query_flags.h"
+#include "libs/rpc/collector_flags.h"
 #include "services/viewer/viewer.h"
 
 namespace {
@@ -17,8 +18,7 @@ int main(int argc, char** argv) {
 
   omni::viewer::ViewerOptions opts;
   omni::promapi::QueryFlags query_flags;
-  absl::Duration collector_timeout = absl::Minutes(2);
-  int64_t collector_attempts = 3;
+  omni::rpc::CollectorFlags collector_flags;
 
   omni::common::FlagSet flags("omniscope-viewer",
                               "The OmniScope viewer: the Prometheus query API over all collector shards\n"
@@ -27,27 +27,19 @@ int main(int argc, char** argv) {
                &opts.web_listen_address);
   flags.String("web.config.file", "Path to a web configuration file (TLS, basic auth), as Prometheus's.",
                &opts.web_config_file);
-  flags.StringList("collector",
-                   "gRPC address of a collector (repeatable); dns+host:port queries every address of host.",
-                   &opts.collectors);
-  flags.Duration("collector.timeout", "Deadline of each gRPC call to a collector.", &collector_timeout);
-  flags.Int("collector.max-attempts", "Attempts for gRPC calls that fail with UNAVAILABLE.", &collector_attempts);
-  flags.String("collector.tls-ca-file", "CA for TLS to the collectors (enables TLS).", &opts.channel.tls_ca_file);
-  flags.String("collector.tls-cert-file", "Client certificate for mTLS to the collectors.",
-               &opts.channel.tls_cert_file);
-  flags.String("collector.tls-key-file", "Client key for mTLS to the collectors.", &opts.channel.tls_key_file);
+  collector_flags.Register(flags, "query");
   flags.Bool("query.push-down",
              "Evaluate instant and range queries on the collector (its gRPC Query) when exactly one --collector is "
              "given and it resolves to one address; false: always evaluate here over the collectors' data.",
              &opts.query_push_down);
   query_flags.Register(flags);
   if (int code = omni::common::ParseDaemonCommandLine(flags, argc, argv, kVersion); code >= 0) return code;
+  opts.collectors = collector_flags.addresses;
+  opts.channel = collector_flags.ToChannelOptions();
   if (opts.collectors.empty()) {
     std::cerr << "omniscope-viewer: error: at least one --collector is required\n";
     return 2;
   }
-  opts.channel.timeout = collector_timeout;
-  opts.channel.max_attempts = static_cast<int>(collector_attempts);
   opts.query = query_flags.ToOptions();
   opts.query.build_info.version = kVersion;
 
