@@ -786,11 +786,13 @@ def daemon_flags(repo, svc):
         out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
         return set(HELP_FLAG_RE.findall(out))
     defined = set()
-    for root, _, names in os.walk(os.path.join(repo, "services", svc)):
-        for n in names:
-            if n.endswith((".cc", ".h")):
-                with open(os.path.join(root, n), encoding="utf-8", errors="replace") as f:
-                    defined |= set(FLAG_DEF_RE.findall(f.read()))
+    # The daemon's own sources, and the flag groups in libs/ (*_flags.cc) it may register.
+    for top, wanted in ((os.path.join(repo, "services", svc), (".cc", ".h")), (os.path.join(repo, "libs"), ("_flags.cc",))):
+        for root, _, names in os.walk(top):
+            for n in names:
+                if n.endswith(wanted):
+                    with open(os.path.join(root, n), encoding="utf-8", errors="replace") as f:
+                        defined |= set(FLAG_DEF_RE.findall(f.read()))
     return defined
 
 
