@@ -28,7 +28,9 @@ uint64_t Fnv64a(std::string_view s) {
 
 // Identifies a rule across reloads (Prometheus's nameAndLabels).
 std::string RuleKey(const Rule& r) {
-  return absl::StrCat(r.spec().is_alert() ? "alert:" : "record:", r.name(), r.spec().labels.ToString());
+  std::string key = absl::StrCat(r.spec().is_alert() ? "alert:" : "record:", r.name());
+  for (const model::Label& l : r.spec().labels) absl::StrAppend(&key, "\xff", l.name, "\xff", l.value);
+  return key;
 }
 
 model::Timestamp ToMillis(absl::Time t) { return absl::ToUnixMillis(t); }

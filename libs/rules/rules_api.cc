@@ -10,7 +10,8 @@ namespace omni::rules {
 
 namespace {
 
-void WriteLabelsObject(json::JsonWriter& w, const model::Labels& labels) {
+template <typename LabelList>
+void WriteLabelsObject(json::JsonWriter& w, const LabelList& labels) {
   w.BeginObject();
   for (const model::Label& l : labels) w.KeyString(l.name, l.value);
   w.EndObject();
