@@ -37,27 +37,6 @@ model::Timestamp ToMillis(absl::Time t) { return absl::ToUnixMillis(t); }
 
 }  // namespace
 
-QueryFunc EngineQueryFunc(const promql::Engine* engine, storage::Queryable* storage, absl::Duration timeout) {
-  return [engine, storage, timeout](const promql::Expr& expr, absl::Time ts) -> absl::StatusOr<promql::Vector> {
-    promql::QueryContext ctx(std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                 absl::ToChronoNanoseconds(timeout)));
-    absl::StatusOr<promql::QueryResult> res = engine->InstantQueryExpr(*storage, expr, ToMillis(ts), ctx);
-    if (!res.ok()) return res.status();
-    switch (res->value.type) {
-      case promql::ValueType::kVector:
-        return std::move(res->value.vector);
-      case promql::ValueType::kScalar: {
-        promql::Vector v;
-        v.push_back(promql::VectorSample{model::Labels(), res->value.scalar.t, res->value.scalar.v});
-        return v;
-      }
-      default:
-        return absl::InvalidArgumentError("rule result is not a vector or scalar");
-    }
-  };
-}
-
 // One group: its rules, the series each rule wrote last time (for stale
 // markers), and its schedule. Evaluated by one thread at a time.
 class RuleGroup {

@@ -10,7 +10,7 @@
 // alerts that need sending to `notify`.
 //
 // Example (the alerter):
-//   RuleManager m(RuleManagerOptions{.query = EngineQueryFunc(&engine, &remote, absl::Minutes(2)),
+//   RuleManager m(RuleManagerOptions{.query = EngineQueryFunc(engine, remote),
 //                                    .appendable = &remote_writer,
 //                                    .notify = [&](std::vector<alerting::Alert> a) { PutAlerts(a); }});
 //   OMNI_RETURN_IF_ERROR(m.Update(files, absl::Minutes(1)));   // starts the evaluation threads
@@ -39,11 +39,6 @@
 #include "libs/storage/storage.h"
 
 namespace omni::rules {
-
-// A QueryFunc that evaluates with `engine` over `storage`, each query limited
-// to `timeout`. Scalars become one sample without labels; other result types
-// are the error "rule result is not a vector or scalar".
-QueryFunc EngineQueryFunc(const promql::Engine* engine, storage::Queryable* storage, absl::Duration timeout);
 
 // Receives the alerts to send after each evaluation of an alerting rule,
 // external labels already added.

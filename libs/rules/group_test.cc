@@ -77,7 +77,7 @@ struct Fixture {
 
   explicit Fixture(Labels external_labels = {}) {
     RuleManagerOptions o;
-    o.query = EngineQueryFunc(&engine, &storage, absl::Minutes(1));
+    o.query = EngineQueryFunc(engine, storage);
     o.appendable = &storage;
     o.notify = [this](std::vector<alerting::Alert> a) { sent.insert(sent.end(), a.begin(), a.end()); };
     o.external_labels = std::move(external_labels);

@@ -154,9 +154,11 @@ absl::Status Alerter::StartRules() {
   OMNI_ASSIGN_OR_RETURN(collector_pool_, rpc::CollectorPool::Create(opts_.collectors, opts_.collector_channel));
   remote_storage_ = std::make_unique<rpc::RemoteStorage>(collector_pool_.get());
   remote_writer_ = std::make_unique<rpc::RemoteWriter>(collector_pool_.get());
-  engine_ = std::make_unique<promql::Engine>(opts_.engine);
+  promql::EngineOptions engine_options = opts_.engine;
+  engine_options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(absl::ToChronoMilliseconds(opts_.query_timeout));
+  engine_ = std::make_unique<promql::Engine>(engine_options);
   rules::RuleManagerOptions ro;
-  ro.query = rules::EngineQueryFunc(engine_.get(), remote_storage_.get(), opts_.query_timeout);
+  ro.query = rules::EngineQueryFunc(*engine_, *remote_storage_);
   ro.appendable = remote_writer_.get();
   ro.notify = [this](std::vector<Alert> alerts) { ReceiveRuleAlerts(std::move(alerts)); };
   ro.external_labels = opts_.external_labels;
