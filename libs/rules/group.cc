@@ -94,6 +94,16 @@ class RuleGroup {
     for (auto& labels : old.stale_series_) stale_series_.push_back(std::move(labels));
   }
 
+  // Restore the `for` state of this group's alerting rules after its second
+  // evaluation (Prometheus waits one more evaluation so that recording rules
+  // and scrapes have caught up after the start).
+  void ScheduleForStateRestore() {
+    restore_after_evaluations_ = 2;
+    for (auto& r : rules_) {
+      if (auto* ar = dynamic_cast<AlertingRule*>(r.get()); ar != nullptr) ar->SetRestored(false);
+    }
+  }
+
   // Everything this group wrote last time: to be marked stale because the
   // group is gone. The group may not be evaluating.
   std::vector<model::Labels> TakeAllSeries() {
@@ -163,6 +173,7 @@ class RuleGroup {
       rule.SetStatus(std::move(status));
     }
     WriteStale(&stale_series_, ts, opts);
+    if (restore_after_evaluations_ > 0 && --restore_after_evaluations_ == 0) RestoreForState(opts);
     std::lock_guard<std::mutex> lock(mu_);
     last_evaluation_ = ts;
     evaluation_time_ = opts.clock->Now() - group_start;
@@ -247,6 +258,47 @@ class RuleGroup {
     return committed;
   }
 
+  void RestoreForState(const RuleManagerOptions& opts) {
+    const absl::Time now = opts.clock->Now();
+    absl::StatusOr<std::unique_ptr<storage::Querier>> querier = opts.for_state_queryable->NewQuerier(
+        ToMillis(now - opts.for_outage_tolerance), ToMillis(now));
+    if (!querier.ok()) {
+      OMNI_LOG(kWarn, "rules").Msg("Restoring alert state failed").Kv("group", name_).Kv("err", querier.status());
+    }
+    storage::SelectHints hints;
+    hints.start = ToMillis(now - opts.for_outage_tolerance);
+    hints.end = ToMillis(now);
+    auto lookup = [&](const model::Labels& series) -> std::optional<model::Sample> {
+      std::vector<model::Matcher> matchers;
+      for (const model::Label& l : series) {
+        absl::StatusOr<model::Matcher> m = model::Matcher::Create(model::MatchType::kEqual, l.name, l.value);
+        if (m.ok()) matchers.push_back(*std::move(m));
+      }
+      std::unique_ptr<storage::SeriesSet> set = (*querier)->Select(false, hints, matchers);
+      std::optional<model::Sample> last;
+      while (set->Next()) {
+        if (!(set->At().labels() == series)) continue;
+        std::unique_ptr<storage::SampleIterator> it = set->At().Iterator();
+        while (it->Next()) last = it->At();
+        if (!it->status().ok()) return std::nullopt;
+      }
+      if (!set->status().ok()) {
+        OMNI_LOG(kWarn, "rules").Msg("Restoring alert state failed").Kv("group", name_).Kv("err", set->status());
+        return std::nullopt;
+      }
+      return last;
+    };
+    for (auto& r : rules_) {
+      auto* ar = dynamic_cast<AlertingRule*>(r.get());
+      if (ar == nullptr) continue;
+      if (!querier.ok()) {
+        ar->SetRestored(true);
+        continue;
+      }
+      ar->RestoreForState(now, opts.for_grace_period, lookup);
+    }
+  }
+
   void WriteStale(std::vector<model::Labels>* series, absl::Time ts, const RuleManagerOptions& opts) {
     if (series->empty() || opts.appendable == nullptr) {
       series->clear();
@@ -273,6 +325,8 @@ class RuleGroup {
   std::vector<absl::flat_hash_map<std::string, model::Labels>> previous_series_;
   // Series of rules removed by a reload, marked stale at the next evaluation.
   std::vector<model::Labels> stale_series_;
+  // Evaluations left before the `for` state is restored (0: nothing to restore).
+  int restore_after_evaluations_ = 0;
 
   mutable std::mutex mu_;  // guards the figures below, read by Snapshot()
   absl::Time last_evaluation_ = absl::InfinitePast();
@@ -350,6 +404,8 @@ absl::Status RuleManager::Update(const std::vector<RuleFile>& files, absl::Durat
         cv_.wait(lock, [&] { return !it->second->running; });
         g->CopyState(*it->second);
         old_by_key.erase(it);
+      } else if (!loaded_once_ && options_.for_state_queryable != nullptr) {
+        g->ScheduleForStateRestore();
       }
       g->next_eval = g->AlignedAtOrBefore(now) + g->interval();
       if (metrics_ != nullptr) {
@@ -362,6 +418,7 @@ absl::Status RuleManager::Update(const std::vector<RuleFile>& files, absl::Durat
       if (metrics_ != nullptr) metrics_->Forget(key);
     }
     groups_ = std::move(fresh);
+    loaded_once_ = true;
     if (options_.start_scheduler && !scheduler_.joinable()) {
       pool_ = std::make_unique<common::ThreadPool>(
           common::ThreadPool::Options{.max_threads = std::max(1, options_.max_concurrent_groups)});

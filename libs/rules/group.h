@@ -53,6 +53,13 @@ struct RuleManagerOptions {
   std::string external_url;
   // Minimum time between two sends of an unchanged firing alert (--rules.alert.resend-delay).
   absl::Duration resend_delay = absl::Minutes(1);
+  // Where ALERTS_FOR_STATE is read back after a start, so that a restart
+  // does not reset the `for` of pending alerts (Prometheus's for-state
+  // restore, done after a group's second evaluation); null: no restore.
+  storage::Queryable* for_state_queryable = nullptr;
+  // --rules.alert.for-outage-tolerance and --rules.alert.for-grace-period.
+  absl::Duration for_outage_tolerance = absl::Hours(1);
+  absl::Duration for_grace_period = absl::Minutes(10);
   // Groups evaluated at once; more wait (and count as missed if a whole interval passes).
   int max_concurrent_groups = 4;
   // False: nothing runs by itself; the caller drives evaluations with
@@ -121,6 +128,7 @@ class RuleManager {
   std::vector<std::shared_ptr<RuleGroup>> groups_;          // GUARDED_BY(mu_)
   std::vector<std::shared_ptr<RuleGroup>> retired_groups_;  // to mark stale; GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool loaded_once_ = false;  // the first Update restores `for` state; GUARDED_BY(mu_)
   int running_ = 0;        // evaluations in flight; GUARDED_BY(mu_)
   std::thread scheduler_;
   std::unique_ptr<common::ThreadPool> pool_;

@@ -75,8 +75,9 @@ struct Fixture {
   selfmetrics::Registry registry;
   std::unique_ptr<RuleManager> manager;
 
-  explicit Fixture(Labels external_labels = {}) {
+  explicit Fixture(Labels external_labels = {}, bool restore_for_state = false) {
     RuleManagerOptions o;
+    if (restore_for_state) o.for_state_queryable = &storage;
     o.query = EngineQueryFunc(engine, storage);
     o.appendable = &storage;
     o.notify = [this](std::vector<alerting::Alert> a) { sent.insert(sent.end(), a.begin(), a.end()); };
@@ -222,6 +223,36 @@ TEST_CASE("a reload keeps alert state of unchanged rules and marks removed group
     while (it->Next()) stale = stale || model::IsStaleNaN(it->At().v);
   }
   CHECK(stale);
+}
+
+TEST_CASE("after a start, pending alerts get their `for` time back from ALERTS_FOR_STATE") {
+  Fixture f({}, /*restore_for_state=*/true);
+  const absl::Time start = f.clock.Now();
+  f.storage.Add(Labels::FromPairs({{"__name__", "x"}}), absl::ToUnixMillis(start) - 60'000, 1);
+  // Written by the previous run: pending since 20 minutes before the start,
+  // last written 5 minutes before it (when that run stopped).
+  const Labels for_state = Labels::FromPairs({{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "Slow"}});
+  const absl::Time active_before = start - absl::Minutes(20);
+  f.storage.Add(for_state, absl::ToUnixMillis(start - absl::Minutes(6)), absl::ToUnixSeconds(active_before));
+  f.storage.Add(for_state, absl::ToUnixMillis(start - absl::Minutes(5)), absl::ToUnixSeconds(active_before));
+  REQUIRE(f.manager->Update({OneGroup("g", absl::Seconds(10), {Alert("Slow", "x > 0", absl::Minutes(30))})},
+                            absl::Minutes(1))
+              .ok());
+  const absl::Time t1 = f.Step();
+  // Not restored yet: no ALERTS samples that would overwrite the old state.
+  CHECK_FALSE(SampleAt(f.storage, for_state, t1).has_value());
+  const absl::Time t2 = f.Step();
+  auto* ar = dynamic_cast<const AlertingRule*>(f.manager->Groups()[0].rules[0].get());
+  REQUIRE(ar != nullptr);
+  CHECK(ar->restored());
+  std::vector<ActiveAlert> active = ar->ActiveAlerts();
+  REQUIRE(active.size() == 1);
+  // 15 of the 30 minutes were spent before the restart; the downtime is added,
+  // so 15 minutes remain from the restore (at t2, the fake clock's time).
+  CHECK(active[0].active_at == active_before + (t2 - (start - absl::Minutes(5))));
+  CHECK(active[0].state == AlertState::kPending);
+  const absl::Time t3 = f.Step();
+  CHECK(SampleAt(f.storage, for_state, t3) == static_cast<double>(absl::ToUnixSeconds(active[0].active_at)));
 }
 
 TEST_CASE("evaluations that fall behind count missed iterations and run at the latest slot") {

@@ -193,13 +193,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
 
   const model::Timestamp t = absl::ToUnixMillis(ctx.ts);
   auto series = [&](const ActiveAlert& a, std::string_view metric, bool with_state, double v) {
-    // Prometheus starts from the rule's unexpanded labels, then applies the alert's.
-    model::LabelsBuilder b(model::Labels::FromUnsorted(spec_.labels));
-    for (const model::Label& l : a.labels) b.Set(l.name, l.value);
-    b.Set(model::kMetricName, metric);
-    b.Set(kAlertNameLabel, spec_.alert);
-    if (with_state) b.Set(kAlertStateLabel, AlertStateString(a.state));
-    return promql::VectorSample{b.Build(), t, v};
+    return promql::VectorSample{SeriesLabels(a, metric, with_state), t, v};
   };
 
   promql::Vector out;
@@ -245,8 +239,11 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
       a.state = AlertState::kFiring;
       a.fired_at = ctx.ts;
     }
-    out.push_back(series(a, kAlertMetricName, true, 1));
-    out.push_back(series(a, kAlertForStateMetricName, false, static_cast<double>(absl::ToUnixSeconds(a.active_at))));
+    if (restored_) {
+      out.push_back(series(a, kAlertMetricName, true, 1));
+      out.push_back(
+          series(a, kAlertForStateMetricName, false, static_cast<double>(absl::ToUnixSeconds(a.active_at))));
+    }
     ++it;
   }
 
@@ -258,6 +255,50 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const EvalContext& ctx) {
   std::sort(out.begin(), out.end(),
             [](const promql::VectorSample& x, const promql::VectorSample& y) { return x.metric < y.metric; });
   return out;
+}
+
+model::Labels AlertingRule::SeriesLabels(const ActiveAlert& a, std::string_view metric, bool with_state) const {
+  // Prometheus starts from the rule's unexpanded labels, then applies the alert's.
+  model::LabelsBuilder b(model::Labels::FromUnsorted(spec_.labels));
+  for (const model::Label& l : a.labels) b.Set(l.name, l.value);
+  b.Set(model::kMetricName, metric);
+  b.Set(kAlertNameLabel, spec_.alert);
+  if (with_state) b.Set(kAlertStateLabel, AlertStateString(a.state));
+  return b.Build();
+}
+
+void AlertingRule::SetRestored(bool restored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  restored_ = restored;
+}
+
+bool AlertingRule::restored() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restored_;
+}
+
+void AlertingRule::RestoreForState(absl::Time ts, absl::Duration grace_period, const ForStateLookup& last_for_state) {
+  const absl::Duration hold = spec_.for_duration;
+  std::lock_guard<std::mutex> lock(mu_);
+  restored_ = true;
+  // With a `for` shorter than the grace period, waiting it out again is the shorter wait.
+  if (hold < grace_period) return;
+  for (auto& [h, a] : active_) {
+    std::optional<model::Sample> last = last_for_state(SeriesLabels(a, kAlertForStateMetricName, false));
+    if (!last.has_value() || model::IsStaleNaN(last->v)) continue;  // not active before the restart
+    // Whole seconds, as Prometheus (it writes and reads Unix seconds).
+    const absl::Time down_at = absl::FromUnixSeconds(last->t / 1000);
+    absl::Time restored_active_at = absl::FromUnixSeconds(static_cast<int64_t>(last->v));
+    const absl::Duration remaining = hold - (down_at - restored_active_at);
+    if (remaining <= absl::ZeroDuration()) {
+      // It was firing at the restart: the next evaluation fires it again if it still holds.
+    } else if (remaining < grace_period) {
+      restored_active_at = ts + grace_period - hold;
+    } else {
+      restored_active_at += ts - down_at;
+    }
+    a.active_at = restored_active_at;
+  }
 }
 
 std::vector<alerting::Alert> AlertingRule::AlertsToSend(absl::Time ts, absl::Duration resend_delay,

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "libs/alerting/types/types.h"
 #include "libs/model/labels.h"
+#include "libs/model/sample.h"
 #include "libs/promql/engine.h"
 #include "libs/promql/value.h"
 #include "libs/rules/rule_file.h"
@@ -141,9 +142,32 @@ class AlertingRule final : public Rule {
   // Group.CopyState for alerting rules).
   void CopyStateFrom(const AlertingRule& old);
 
+  // Prometheus's `restored` flag. Until a rule's `for` state has been
+  // restored after a start, Eval computes states but returns no ALERTS /
+  // ALERTS_FOR_STATE samples: they would overwrite the state being restored.
+  // A new rule counts as restored.
+  void SetRestored(bool restored);
+  bool restored() const;
+
+  // The last ALERTS_FOR_STATE sample of a series within the outage
+  // tolerance, or nullopt.
+  using ForStateLookup = std::function<std::optional<model::Sample>(const model::Labels& series)>;
+  // Prometheus's RestoreForState for this rule at `ts`: every active alert
+  // whose ALERTS_FOR_STATE series was written before the restart gets its
+  // active_at back, moved forward by the downtime (so the alert waits its
+  // whole `for` again, minus what it had already waited), and at least
+  // `grace_period` from `ts` when less than that remained. An alert that had
+  // already fired keeps active_at as found. Marks the rule restored. Rules
+  // whose `for` is shorter than the grace period are only marked restored.
+  void RestoreForState(absl::Time ts, absl::Duration grace_period, const ForStateLookup& last_for_state);
+
  private:
+  // Labels of the ALERTS (with_state) or ALERTS_FOR_STATE series of `a`.
+  model::Labels SeriesLabels(const ActiveAlert& a, std::string_view metric, bool with_state) const;
+
   mutable std::mutex mu_;
   absl::flat_hash_map<uint64_t, ActiveAlert> active_;  // by label hash; GUARDED_BY(mu_)
+  bool restored_ = true;                               // GUARDED_BY(mu_)
 };
 
 // Creates the rule object for a spec.

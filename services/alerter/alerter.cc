@@ -164,6 +164,9 @@ absl::Status Alerter::StartRules() {
   ro.external_labels = opts_.external_labels;
   ro.external_url = opts_.rules_external_url.empty() ? ExternalUrl() : opts_.rules_external_url;
   ro.resend_delay = opts_.resend_delay;
+  ro.for_state_queryable = remote_storage_.get();
+  ro.for_outage_tolerance = opts_.for_outage_tolerance;
+  ro.for_grace_period = opts_.for_grace_period;
   ro.metrics = &metrics_;
   rule_manager_ = std::make_unique<rules::RuleManager>(std::move(ro));
   OMNI_RETURN_IF_ERROR(rule_manager_->Update(files, opts_.evaluation_interval));

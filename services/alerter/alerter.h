@@ -67,6 +67,8 @@ struct AlerterOptions {
   rpc::ChannelOptions collector_channel;
   absl::Duration evaluation_interval = absl::Minutes(1);
   absl::Duration resend_delay = absl::Minutes(1);
+  absl::Duration for_outage_tolerance = absl::Hours(1);
+  absl::Duration for_grace_period = absl::Minutes(10);
   // Added to every alert the rules send (unless set) and $externalLabels.
   model::Labels external_labels;
   // $externalURL and the base of alert generator links (a query UI, e.g.

@@ -45,6 +45,13 @@ int main(int argc, char** argv) {
                  &opts.evaluation_interval);
   flags.Duration("rules.alert.resend-delay", "Minimum amount of time to wait before resending an alert.",
                  &opts.resend_delay);
+  flags.Duration("rules.alert.for-outage-tolerance",
+                 "Max time to tolerate the alerter being down to restore the \"for\" state of alerts.",
+                 &opts.for_outage_tolerance);
+  flags.Duration("rules.alert.for-grace-period",
+                 "Minimum duration between alert and restored \"for\" state. This is maintained only for alerts "
+                 "with configured \"for\" time greater than the grace period.",
+                 &opts.for_grace_period);
   std::vector<std::string> external_labels;
   flags.StringList("rules.external-label",
                    "name=value added to the alerts of rules (unless set) and $externalLabels (repeatable; "
