@@ -137,5 +137,92 @@ TEST_CASE("a bad rule file is refused with its position, at start and on reload"
   REQUIRE(Eventually([&] { return QueryHasSeries(collector.url(), "omni:two"); }));
 }
 
+// Blanks what differs between two runs (times and durations of evaluations).
+void BlankVolatile(json::JsonValue* v) {
+  if (v->IsArray()) {
+    for (json::JsonValue& item : v->MutableArray()) BlankVolatile(&item);
+    return;
+  }
+  if (!v->IsObject()) return;
+  for (auto& [key, member] : v->MutableObject()) {
+    if (key == "lastEvaluation" || key == "activeAt") {
+      member = json::JsonValue("T");
+    } else if (key == "evaluationTime") {
+      member = json::JsonValue(0);
+    } else {
+      BlankVolatile(&member);
+    }
+  }
+}
+
+constexpr char kCompatRules[] = R"(groups:
+- name: recording
+  interval: 1s
+  limit: 10
+  rules:
+  - record: job:one:sum
+    expr: sum by (job) (label_replace(vector(1), "job", "api", "", ""))
+    labels:
+      team: infra
+  - record: plain
+    expr: vector(2) * 3
+- name: alerts
+  interval: 1s
+  rules:
+  - alert: Firing
+    expr: label_replace(vector(0.25), "instance", "a:9100", "", "") > 0
+    labels:
+      severity: "{{ if gt $value 0.1 }}page{{ else }}ticket{{ end }}"
+    annotations:
+      summary: "{{ $labels.instance }} at {{ $value | humanizePercentage }}"
+      empty: ""
+  - alert: Waiting
+    expr: vector(1)
+    for: 1h
+    keep_firing_for: 5m
+  - alert: Quiet
+    expr: vector(1) < 0
+)";
+
+TEST_CASE("the alerter's /api/v1/rules and /api/v1/alerts answer like Prometheus 2.42's", "[e2e][rules][compat]") {
+  if (!Exists(kPrometheusBinary)) {
+    WARN("skipped: " << kPrometheusBinary << " not installed");
+    return;
+  }
+  const std::string dir = MakeTempDir("rules-compat-");
+  const std::string rules = dir + "/rules.yml";
+  WriteFile(rules, kCompatRules);
+  RealPrometheus prom(absl::StrCat("global:\n  evaluation_interval: 1s\nrule_files: [", rules, "]\n"));
+  REQUIRE(prom.Start());
+  Collector collector(kCollectorConfig);
+  REQUIRE(collector.Start());
+  WebhookSink sink;
+  AlerterProc am(AlerterConfig(sink.url()));
+  REQUIRE(am.Start({"--rules.file=" + rules, "--collector=" + collector.grpc_address()}));
+
+  // Both have evaluated every group at least once and fired `Firing`.
+  auto settled = [](const std::string& url) {
+    json::JsonValue data = ApiData(url + "/api/v1/rules");
+    const json::JsonValue* groups = data.Find("groups");
+    if (groups == nullptr || groups->AsArray().size() != 2) return false;
+    for (const json::JsonValue& g : groups->AsArray()) {
+      if (g.GetString("lastEvaluation").rfind("0001-", 0) == 0) return false;
+    }
+    return groups->AsArray()[1].Find("rules")->AsArray()[0].GetString("state") == "firing";
+  };
+  REQUIRE(Eventually([&] { return settled(prom.url()); }));
+  REQUIRE(Eventually([&] { return settled(am.url()); }));
+
+  for (const std::string path : {"/api/v1/rules", "/api/v1/rules?type=alert", "/api/v1/rules?type=record",
+                                 "/api/v1/alerts"}) {
+    INFO(path);
+    json::JsonValue theirs = GetJson(prom.url() + path);
+    json::JsonValue ours = GetJson(am.url() + path);
+    BlankVolatile(&theirs);
+    BlankVolatile(&ours);
+    CHECK(ours.Serialize() == theirs.Serialize());
+  }
+}
+
 }  // namespace
 }  // namespace omni::e2e
