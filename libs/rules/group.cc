@@ -451,8 +451,10 @@ std::vector<GroupSnapshot> RuleManager::Groups() const {
   std::vector<GroupSnapshot> out;
   out.reserve(groups.size());
   for (const auto& g : groups) out.push_back(g->Snapshot());
-  // Files in path order; groups keep their order within a file.
-  std::stable_sort(out.begin(), out.end(), [](const GroupSnapshot& a, const GroupSnapshot& b) { return a.file < b.file; });
+  // Prometheus's order (Manager.RuleGroups): by file, then by group name.
+  std::sort(out.begin(), out.end(), [](const GroupSnapshot& a, const GroupSnapshot& b) {
+    return a.file != b.file ? a.file < b.file : a.name < b.name;
+  });
   return out;
 }
 

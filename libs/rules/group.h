@@ -101,7 +101,7 @@ class RuleManager {
   // stale (a restart resumes them), as Prometheus does on shutdown.
   void Stop();
 
-  // Groups sorted by file, then by position in the file.
+  // Groups sorted by file, then by name (as Prometheus lists them).
   std::vector<GroupSnapshot> Groups() const;
 
   // Evaluates, on the calling thread, every group due at `now` (and marks

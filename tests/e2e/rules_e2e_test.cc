@@ -5,6 +5,8 @@
 // conditions, never on fixed sleeps.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "libs/json/json_value.h"
 #include "tests/e2e/alerter_testing.h"
@@ -49,8 +51,9 @@ TEST_CASE("the alerter records series into the collector and fires alerts read b
   REQUIRE(collector.Start());
   WebhookSink sink;
   AlerterProc am(AlerterConfig(sink.url()));
-  WriteFile(am.dir() + "/rules.yml", kRules);
-  REQUIRE(am.Start({"--rules.file=" + am.dir() + "/*.yml", "--collector=" + collector.grpc_address(),
+  std::filesystem::create_directories(am.dir() + "/rules");
+  WriteFile(am.dir() + "/rules/fast.yml", kRules);
+  REQUIRE(am.Start({"--rules.file=" + am.dir() + "/rules/*.yml", "--collector=" + collector.grpc_address(),
                     "--rules.external-label=cluster=eu1", "--rules.external-url=http://viewer.example:3000"}));
 
   // The recorded series lands in the collector.
@@ -78,7 +81,7 @@ TEST_CASE("the alerter records series into the collector and fires alerts read b
   REQUIRE(groups->AsArray().size() == 1);
   const json::JsonValue& g = groups->AsArray()[0];
   CHECK(g.GetString("name") == "fast");
-  CHECK(g.GetString("file") == am.dir() + "/rules.yml");
+  CHECK(g.GetString("file") == am.dir() + "/rules/fast.yml");
   REQUIRE(g.Find("rules")->AsArray().size() == 2);
   const json::JsonValue& alerting = g.Find("rules")->AsArray()[1];
   CHECK(alerting.GetString("type") == "alerting");
@@ -94,7 +97,7 @@ TEST_CASE("the alerter records series into the collector and fires alerts read b
 
   // Rule metrics under Prometheus's names.
   HttpResponse metrics = HttpGet(am.url() + "/metrics");
-  CHECK(metrics.body.find("prometheus_rule_evaluations_total{rule_group=\"" + am.dir() + "/rules.yml;fast\"}") !=
+  CHECK(metrics.body.find("prometheus_rule_evaluations_total{rule_group=\"" + am.dir() + "/rules/fast.yml;fast\"}") !=
         std::string::npos);
 }
 
@@ -115,7 +118,8 @@ TEST_CASE("a bad rule file is refused with its position, at start and on reload"
     const int status = bad.Wait();
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 1);
-    CHECK(bad.Logs().find(rules + ":5") != std::string::npos);
+    CHECK(bad.Logs().find(rules + ": 5:11: group \\\"g\\\", rule 1, \\\"x\\\": could not parse expression") !=
+          std::string::npos);
   }
   WriteFile(rules, kRules);
   REQUIRE(am.Start({"--rules.file=" + rules, "--collector=" + collector.grpc_address()}));
@@ -125,7 +129,7 @@ TEST_CASE("a bad rule file is refused with its position, at start and on reload"
   WriteFile(rules, "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    bogus: 1\n");
   HttpResponse reload = HttpPost(am.url() + "/-/reload", "", "text/plain");
   CHECK(reload.status == 500);
-  CHECK(reload.body.find("rules.yml:6") != std::string::npos);
+  CHECK(reload.body.find(rules + ": yaml: unmarshal errors:\n  line 6: field bogus not found") != std::string::npos);
   json::JsonValue kept = ApiData(am.url() + "/api/v1/rules");
   CHECK(kept.Find("groups")->AsArray()[0].GetString("name") == "fast");
 
@@ -208,7 +212,8 @@ TEST_CASE("the alerter's /api/v1/rules and /api/v1/alerts answer like Prometheus
     for (const json::JsonValue& g : groups->AsArray()) {
       if (g.GetString("lastEvaluation").rfind("0001-", 0) == 0) return false;
     }
-    return groups->AsArray()[1].Find("rules")->AsArray()[0].GetString("state") == "firing";
+    // Groups come sorted by name: "alerts" first.
+    return groups->AsArray()[0].Find("rules")->AsArray()[0].GetString("state") == "firing";
   };
   REQUIRE(Eventually([&] { return settled(prom.url()); }));
   REQUIRE(Eventually([&] { return settled(am.url()); }));
