@@ -3,6 +3,7 @@
 # suite on localhost with the bundled configuration until Ctrl-C:
 #   demo exporter  :9101  (OmniScope application metrics)
 #   collector      :9090  (Prometheus HTTP API; gRPC :9095)
+#   alerter        :9093  (Alertmanager API, rule evaluation; gRPC :9096)
 #   viewer         :3000  (Prometheus query API over the collector)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 BIN="$BUILD_DIR/bin"
 DATA=${OMNISCOPE_DATA:-"$BUILD_DIR/quickstart-data"}
-mkdir -p "$DATA/collector"
+mkdir -p "$DATA/collector" "$DATA/alerter"
 
 pids=()
 cleanup() {
@@ -26,12 +27,19 @@ pids+=($!)
   --storage.tsdb.path="$DATA/collector" --web.listen-address=127.0.0.1:9090 \
   --grpc.listen-address=127.0.0.1:9095 --web.enable-lifecycle 2>"$DATA/collector.log" &
 pids+=($!)
+"$BIN/omniscope-alerter" --config.file=config/quickstart/alertmanager.yml --storage.path="$DATA/alerter" \
+  --web.listen-address=127.0.0.1:9093 --grpc.listen-address=127.0.0.1:9096 \
+  --rules.file=config/quickstart/rules.yml --collector=127.0.0.1:9095 \
+  --rules.evaluation-interval=15s --rules.external-label=cluster=quickstart \
+  --rules.external-url=http://127.0.0.1:3000 2>"$DATA/alerter.log" &
+pids+=($!)
 "$BIN/omniscope-viewer" --collector=127.0.0.1:9095 --web.listen-address=127.0.0.1:3000 \
   2>"$DATA/viewer.log" &
 pids+=($!)
 
 # Wait until every daemon answers its readiness endpoint (or one of them died).
-for url in http://127.0.0.1:9101/-/healthy http://127.0.0.1:9090/-/ready http://127.0.0.1:3000/-/ready; do
+for url in http://127.0.0.1:9101/-/healthy http://127.0.0.1:9090/-/ready http://127.0.0.1:9093/-/ready \
+  http://127.0.0.1:3000/-/ready; do
   for _ in $(seq 1 100); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then break; fi
     for p in "${pids[@]}"; do
@@ -50,8 +58,9 @@ cat <<MSG
 OmniScope is running (logs in $DATA/*.log; Ctrl-C stops everything):
   collector      http://127.0.0.1:9090   targets: http://127.0.0.1:9090/api/v1/targets
   viewer         http://127.0.0.1:3000   try: curl -g 'http://127.0.0.1:3000/api/v1/query?query=sum(rate(http_requests_total[1m]))'
+  alerter        http://127.0.0.1:9093   rules: http://127.0.0.1:9093/api/v1/rules  alerts: amtool --alertmanager.url=http://127.0.0.1:9093 alert
   demo exporter  http://127.0.0.1:9101/metrics
-  collector gRPC 127.0.0.1:9095
+  collector gRPC 127.0.0.1:9095, alerter gRPC 127.0.0.1:9096
 
 MSG
 wait -n "${pids[@]}"
