@@ -1,5 +1,7 @@
 #include "libs/config/yaml_decoder.h"
 
+#include "libs/common/utf8.h"
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -13,40 +15,6 @@ namespace {
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    unsigned char c1 = s[i + 1];
-    if (c1 < lo || c1 > hi) return false;
-    for (int k = 2; k <= n; ++k) {
-      unsigned char ck = s[i + k];
-      if (ck < 0x80 || ck > 0xBF) return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
 
 std::string TagOf(const YAML::Node& n) {
   switch (n.Type()) {
@@ -314,7 +282,7 @@ absl::Status MapFields::LabelSet(std::string_view key, model::Labels* out) {
       }
       value = std::move(decoded);
     }
-    if (!IsValidUtf8(value)) {
+    if (!common::IsValidUtf8(value)) {
       return dec_->Error(it->second, absl::StrCat(path, ".", name),
                          absl::StrCat("\"", absl::CHexEscape(value), "\" is not a valid label value"));
     }

@@ -99,8 +99,5 @@ absl::StatusOr<std::string> DecodeString(const YamlDecoder& dec, const YAML::Nod
 absl::StatusOr<std::vector<YAML::Node>> DecodeSequence(const YamlDecoder& dec, const YAML::Node& n,
                                                         std::string_view path);
 std::string TagOf(const YAML::Node& n);
-// Go's utf8.ValidString (model.LabelValue.IsValid): no overlong forms,
-// surrogates or code points above U+10FFFF.
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace omni::config

@@ -1,5 +1,7 @@
 #include "libs/rules/rule_file.h"
 
+#include "libs/common/utf8.h"
+
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -336,7 +338,7 @@ void ValidateRule(const std::string& group, int index, const RawRule& r, std::ve
   }
   for (const auto& [k, v] : r.labels) {
     if (!model::IsValidLabelName(k) || k == "__name__") plain(absl::StrCat("invalid label name: ", k));
-    if (!config::IsValidUtf8(v)) plain(absl::StrCat("invalid label value: ", v));  // model.LabelValue.IsValid
+    if (!common::IsValidUtf8(v)) plain(absl::StrCat("invalid label value: ", v));  // model.LabelValue.IsValid
   }
   for (const auto& [k, v] : r.annotations) {
     if (!model::IsValidLabelName(k)) plain(absl::StrCat("invalid annotation name: ", k));

@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/utf8.h"
 
 namespace omni::textparse {
 namespace {
@@ -149,47 +150,11 @@ bool ParseGoInt64(std::string_view s, int64_t* out) {
   return ec == std::errc() && ptr == last;
 }
 
-// Validates UTF-8 as Go's utf8.ValidString: no overlong forms, no surrogates,
-// nothing above U+10FFFF.
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (int k = 2; k <= n; ++k) {
-      if (p[k] < 0x80 || p[k] > 0xBF) return false;
-    }
-    p += n + 1;
-  }
-  return true;
-}
-
 }  // namespace internal
 
 namespace {
 
-using internal::IsValidUtf8;
+using common::IsValidUtf8;
 using internal::ParseGoFloat;
 using internal::ParseGoInt64;
 
