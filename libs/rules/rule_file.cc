@@ -1,7 +1,5 @@
 #include "libs/rules/rule_file.h"
 
-#include "libs/common/utf8.h"
-
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -23,10 +21,10 @@
 #include "absl/strings/str_join.h"
 #include "libs/common/absl_compat.h"
 #include "libs/common/status_macros.h"
+#include "libs/common/utf8.h"
 #include "libs/config/prometheus_config.h"
 #include "libs/config/yaml_decoder.h"
 #include "libs/promql/parser.h"
-#include "libs/template/internal/fmt.h"  // QuoteGo: Go's %q, as rulefmt.Error prints names
 #include "libs/template/prometheus.h"
 #include "libs/template/template.h"
 
@@ -296,23 +294,17 @@ class Decoder {
 };
 
 // rulefmt's testTemplateParsing: an alerting rule's label and annotation
-// values must parse as templates named "__alert_<name>" behind the variable
-// definitions the expander prepends.
+// values must parse as the expander will parse them.
 absl::Status ParseAlertTemplate(const std::string& alert, const std::string& text) {
-  static constexpr char kDefs[] =
-      "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}"
-      "{{$value := .Value}}";
-  tmpl::TemplateSet set;
-  set.SetMissingKey(tmpl::MissingKey::kZero);
-  set.AddFuncs(tmpl::prometheus::PrometheusFuncs({}));
-  return set.Parse(absl::StrCat("__alert_", alert), absl::StrCat(kDefs, text));
+  return tmpl::prometheus::Expander(tmpl::prometheus::PrometheusFuncs({}), absl::StrCat("__alert_", alert))
+      .ParseTest(text);
 }
 
 // RuleNode.Validate, with rulefmt.Error's formatting.
 void ValidateRule(const std::string& group, int index, const RawRule& r, std::vector<std::string>* errs) {
   const std::string& name = r.alert.value.empty() ? r.record.value : r.alert.value;
-  const std::string where = absl::StrCat("group ", tmpl::internal::QuoteGo(group), ", rule ", index, ", ",
-                                         tmpl::internal::QuoteGo(name), ": ");
+  const std::string where = absl::StrCat("group ", tmpl::QuoteGo(group), ", rule ", index, ", ",
+                                         tmpl::QuoteGo(name), ": ");
   auto at = [&](const NodeField& f, const std::string& msg) {
     errs->push_back(absl::StrCat(f.line, ":", f.col, ": ", where, msg));
   };
@@ -346,12 +338,12 @@ void ValidateRule(const std::string& group, int index, const RawRule& r, std::ve
   if (r.alert.value.empty()) return;
   for (const auto& [k, v] : r.labels) {
     if (absl::Status s = ParseAlertTemplate(r.alert.value, v); !s.ok()) {
-      plain(absl::StrCat("label ", tmpl::internal::QuoteGo(k), ": ", s.message()));
+      plain(absl::StrCat("label ", tmpl::QuoteGo(k), ": ", s.message()));
     }
   }
   for (const auto& [k, v] : r.annotations) {
     if (absl::Status s = ParseAlertTemplate(r.alert.value, v); !s.ok()) {
-      plain(absl::StrCat("annotation ", tmpl::internal::QuoteGo(k), ": ", s.message()));
+      plain(absl::StrCat("annotation ", tmpl::QuoteGo(k), ": ", s.message()));
     }
   }
 }

@@ -346,14 +346,23 @@ FuncMap PrometheusFuncs(const FuncOptions& options) {
   return m;
 }
 
-absl::StatusOr<std::string> Expander::Expand(std::string_view text, const ExpanderData& data) const {
+absl::Status Expander::Parse(TemplateSet& set, std::string_view text) const {
   static constexpr std::string_view kDefs =
       "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}"
       "{{$value := .Value}}";
-  TemplateSet set;
   set.SetMissingKey(MissingKey::kZero);
   set.AddFuncs(funcs_);
-  absl::Status s = set.Parse(name_, std::string(kDefs) + std::string(text));
+  return set.Parse(name_, std::string(kDefs) + std::string(text));
+}
+
+absl::Status Expander::ParseTest(std::string_view text) const {
+  TemplateSet set;
+  return Parse(set, text);
+}
+
+absl::StatusOr<std::string> Expander::Expand(std::string_view text, const ExpanderData& data) const {
+  TemplateSet set;
+  absl::Status s = Parse(set, text);
   if (!s.ok()) return absl::InvalidArgumentError("error parsing template " + name_ + ": " + std::string(s.message()));
   Value v = Value::Object({{"Labels", Value::StringMap(data.labels)},
                            {"ExternalLabels", Value::StringMap(data.external_labels)},

@@ -73,8 +73,13 @@ class Expander {
  public:
   Expander(FuncMap funcs, std::string name) : funcs_(std::move(funcs)), name_(std::move(name)) {}
   absl::StatusOr<std::string> Expand(std::string_view text, const ExpanderData& data) const;
+  // Parses `text` as Expand would, without running it (Prometheus's
+  // Expander.ParseTest, which rule-file validation uses); the error is the
+  // parser's own text.
+  absl::Status ParseTest(std::string_view text) const;
 
  private:
+  absl::Status Parse(TemplateSet& set, std::string_view text) const;
   FuncMap funcs_;
   std::string name_;
 };

@@ -135,6 +135,8 @@ const std::vector<std::string>& TemplateSet::BuiltinNames() {
   return *names;
 }
 
+std::string QuoteGo(std::string_view s) { return internal::QuoteGo(s); }
+
 std::string HtmlEscapeString(std::string_view s) {
   std::string out;
   for (char c : s) {

@@ -123,9 +123,10 @@ class TemplateSet {
 };
 
 // Escaping helpers shared with callers (Go's template.HTMLEscapeString,
-// JSEscapeString and url.QueryEscape).
+// JSEscapeString, url.QueryEscape and strconv.Quote, i.e. fmt's %q).
 std::string HtmlEscapeString(std::string_view s);
 std::string JsEscapeString(std::string_view s);
 std::string UrlQueryEscape(std::string_view s);
+std::string QuoteGo(std::string_view s);
 
 }  // namespace omni::tmpl
