@@ -37,6 +37,26 @@ model::Timestamp ToMillis(absl::Time t) { return absl::ToUnixMillis(t); }
 
 }  // namespace
 
+RuleSnapshot SnapshotRule(const Rule& rule) {
+  const RuleSpec& spec = rule.spec();
+  RuleSnapshot s;
+  s.alerting = spec.is_alert();
+  s.name = rule.name();
+  s.query = rule.query();
+  s.for_duration = spec.for_duration;
+  s.keep_firing_for = spec.keep_firing_for;
+  s.labels = spec.labels;
+  s.annotations = spec.annotations;
+  s.status = rule.status();
+  if (const auto* ar = dynamic_cast<const AlertingRule*>(&rule); ar != nullptr) {
+    s.state = ar->State();
+    for (ActiveAlert& a : ar->ActiveAlerts()) {
+      if (a.state != AlertState::kInactive) s.alerts.push_back(std::move(a));
+    }
+  }
+  return s;
+}
+
 // One group: its rules, the series each rule wrote last time (for stale
 // markers), and its schedule. Evaluated by one thread at a time.
 class RuleGroup {
@@ -194,7 +214,8 @@ class RuleGroup {
     s.limit = limit_;
     s.last_evaluation = last_evaluation_;
     s.evaluation_time = evaluation_time_;
-    s.rules = rules_;
+    s.rules.reserve(rules_.size());
+    for (const auto& r : rules_) s.rules.push_back(SnapshotRule(*r));
     return s;
   }
 

@@ -69,6 +69,23 @@ struct RuleManagerOptions {
   selfmetrics::Registry* metrics = nullptr;  // prometheus_rule_* metrics when set
 };
 
+// What /api/v1/rules shows of a rule: plain values taken at one moment, so
+// they can cross gRPC (the viewer serves the alerter's rules too).
+struct RuleSnapshot {
+  bool alerting = false;
+  std::string name;
+  std::string query;  // Prometheus's printed form of the expression
+  absl::Duration for_duration = absl::ZeroDuration();
+  absl::Duration keep_firing_for = absl::ZeroDuration();
+  std::vector<model::Label> labels;  // as written
+  std::vector<std::pair<std::string, std::string>> annotations;
+  RuleStatus status;
+  // Alerting rules: the highest state, and the pending and firing alerts
+  // (resolved ones still being re-sent are not listed, as in Prometheus).
+  AlertState state = AlertState::kInactive;
+  std::vector<ActiveAlert> alerts;
+};
+
 // What /api/v1/rules shows of a group.
 struct GroupSnapshot {
   std::string name;
@@ -77,9 +94,11 @@ struct GroupSnapshot {
   int64_t limit = 0;
   absl::Time last_evaluation = absl::InfinitePast();
   absl::Duration evaluation_time = absl::ZeroDuration();
-  // Shared with the group: rules are read through their thread-safe accessors.
-  std::vector<std::shared_ptr<Rule>> rules;
+  std::vector<RuleSnapshot> rules;
 };
+
+// The snapshot of one rule.
+RuleSnapshot SnapshotRule(const Rule& rule);
 
 class RuleGroup;
 

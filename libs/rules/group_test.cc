@@ -139,7 +139,7 @@ TEST_CASE("groups evaluate at aligned times, rules see earlier rules' output of 
   std::vector<GroupSnapshot> groups = f.manager->Groups();
   REQUIRE(groups.size() == 1);
   CHECK(groups[0].last_evaluation == t2);
-  CHECK(groups[0].rules[0]->status().health == RuleHealth::kGood);
+  CHECK(groups[0].rules[0].status.health == RuleHealth::kGood);
 
   const std::string metrics = f.registry.ExpositionText();
   CHECK(metrics.find("prometheus_rule_group_iterations_total{rule_group=\"rules.yml;g\"} 2") != std::string::npos);
@@ -176,10 +176,10 @@ TEST_CASE("a failing rule is reported and counted; the others still run") {
               .ok());
   const absl::Time t = f.Step();
   std::vector<GroupSnapshot> groups = f.manager->Groups();
-  RuleStatus bad = groups[0].rules[0]->status();
+  RuleStatus bad = groups[0].rules[0].status;
   CHECK(bad.health == RuleHealth::kBad);
   CHECK(bad.last_error.find("same labelset") != std::string::npos);
-  CHECK(groups[0].rules[1]->status().health == RuleHealth::kGood);
+  CHECK(groups[0].rules[1].status.health == RuleHealth::kGood);
   CHECK(SampleAt(f.storage, Labels::FromPairs({{"__name__", "a:sum"}}), t) == 3.0);
   CHECK(f.registry.ExpositionText().find("prometheus_rule_evaluation_failures_total{rule_group=\"rules.yml;g\"} 1") !=
         std::string::npos);
@@ -203,9 +203,8 @@ TEST_CASE("a reload keeps alert state of unchanged rules and marks removed group
   while (t - first < absl::Seconds(40)) t = f.Step();
   std::vector<GroupSnapshot> groups = f.manager->Groups();
   REQUIRE(groups.size() == 1);
-  auto* ar = dynamic_cast<const AlertingRule*>(groups[0].rules[0].get());
-  REQUIRE(ar != nullptr);
-  std::vector<ActiveAlert> active = ar->ActiveAlerts();
+  REQUIRE(groups[0].rules[0].alerting);
+  const std::vector<ActiveAlert>& active = groups[0].rules[0].alerts;
   REQUIRE(active.size() == 1);
   CHECK(active[0].state == AlertState::kFiring);
   CHECK(active[0].active_at <= first + absl::Seconds(10));
@@ -242,10 +241,7 @@ TEST_CASE("after a start, pending alerts get their `for` time back from ALERTS_F
   // Not restored yet: no ALERTS samples that would overwrite the old state.
   CHECK_FALSE(SampleAt(f.storage, for_state, t1).has_value());
   const absl::Time t2 = f.Step();
-  auto* ar = dynamic_cast<const AlertingRule*>(f.manager->Groups()[0].rules[0].get());
-  REQUIRE(ar != nullptr);
-  CHECK(ar->restored());
-  std::vector<ActiveAlert> active = ar->ActiveAlerts();
+  const std::vector<ActiveAlert> active = f.manager->Groups()[0].rules[0].alerts;
   REQUIRE(active.size() == 1);
   // 15 of the 30 minutes were spent before the restart; the downtime is added,
   // so 15 minutes remain from the restore (at t2, the fake clock's time).

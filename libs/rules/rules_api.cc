@@ -43,16 +43,6 @@ void WriteAlert(json::JsonWriter& w, const ActiveAlert& a) {
   w.EndObject();
 }
 
-// Prometheus lists alerts of the API in the rule's active set: pending and
-// firing ones, not the resolved ones kept for re-sending.
-std::vector<ActiveAlert> ReportedAlerts(const AlertingRule& rule) {
-  std::vector<ActiveAlert> out;
-  for (ActiveAlert& a : rule.ActiveAlerts()) {
-    if (a.state != AlertState::kInactive) out.push_back(std::move(a));
-  }
-  return out;
-}
-
 void WriteStatusFields(json::JsonWriter& w, const RuleStatus& st) {
   w.KeyString("health", RuleHealthString(st.health));
   if (!st.last_error.empty()) w.KeyString("lastError", st.last_error);
@@ -61,37 +51,34 @@ void WriteStatusFields(json::JsonWriter& w, const RuleStatus& st) {
   w.KeyString("lastEvaluation", FormatEvalTime(st.last_evaluation));
 }
 
-void WriteRule(json::JsonWriter& w, const Rule& rule) {
-  const RuleSpec& spec = rule.spec();
-  const RuleStatus st = rule.status();
+void WriteRule(json::JsonWriter& w, const RuleSnapshot& rule) {
   w.BeginObject();
-  if (const auto* ar = dynamic_cast<const AlertingRule*>(&rule); ar != nullptr) {
-    std::vector<ActiveAlert> alerts = ReportedAlerts(*ar);
-    w.KeyString("state", AlertStateString(ar->State()));
-    w.KeyString("name", rule.name());
-    w.KeyString("query", rule.query());
+  if (rule.alerting) {
+    w.KeyString("state", AlertStateString(rule.state));
+    w.KeyString("name", rule.name);
+    w.KeyString("query", rule.query);
     w.Key("duration");
-    w.Double(absl::ToDoubleSeconds(spec.for_duration));
+    w.Double(absl::ToDoubleSeconds(rule.for_duration));
     w.Key("keepFiringFor");
-    w.Double(absl::ToDoubleSeconds(spec.keep_firing_for));
+    w.Double(absl::ToDoubleSeconds(rule.keep_firing_for));
     w.Key("labels");
-    WriteLabelsObject(w, spec.labels);
+    WriteLabelsObject(w, rule.labels);
     w.Key("annotations");
-    WritePairsObject(w, spec.annotations);
+    WritePairsObject(w, rule.annotations);
     w.Key("alerts");
     w.BeginArray();
-    for (const ActiveAlert& a : alerts) WriteAlert(w, a);
+    for (const ActiveAlert& a : rule.alerts) WriteAlert(w, a);
     w.EndArray();
-    WriteStatusFields(w, st);
+    WriteStatusFields(w, rule.status);
     w.KeyString("type", "alerting");
   } else {
-    w.KeyString("name", rule.name());
-    w.KeyString("query", rule.query());
-    if (!spec.labels.empty()) {
+    w.KeyString("name", rule.name);
+    w.KeyString("query", rule.query);
+    if (!rule.labels.empty()) {
       w.Key("labels");
-      WriteLabelsObject(w, spec.labels);
+      WriteLabelsObject(w, rule.labels);
     }
-    WriteStatusFields(w, st);
+    WriteStatusFields(w, rule.status);
     w.KeyString("type", "recording");
   }
   w.EndObject();
@@ -117,12 +104,12 @@ void WriteRulesData(json::JsonWriter& w, const std::vector<GroupSnapshot>& group
     w.KeyString("file", g.file);
     w.Key("rules");
     w.BeginArray();
-    for (const auto& rule : g.rules) {
-      const bool alerting = rule->spec().is_alert();
-      if ((filter == RuleTypeFilter::kAlerting && !alerting) || (filter == RuleTypeFilter::kRecording && alerting)) {
+    for (const RuleSnapshot& rule : g.rules) {
+      if ((filter == RuleTypeFilter::kAlerting && !rule.alerting) ||
+          (filter == RuleTypeFilter::kRecording && rule.alerting)) {
         continue;
       }
-      WriteRule(w, *rule);
+      WriteRule(w, rule);
     }
     w.EndArray();
     w.Key("interval");
@@ -142,17 +129,15 @@ void WriteAlertsData(json::JsonWriter& w, const std::vector<GroupSnapshot>& grou
   w.Key("alerts");
   w.BeginArray();
   for (const GroupSnapshot& g : groups) {
-    for (const auto& rule : g.rules) {
-      const auto* ar = dynamic_cast<const AlertingRule*>(rule.get());
-      if (ar == nullptr) continue;
-      for (const ActiveAlert& a : ReportedAlerts(*ar)) WriteAlert(w, a);
+    for (const RuleSnapshot& rule : g.rules) {
+      for (const ActiveAlert& a : rule.alerts) WriteAlert(w, a);
     }
   }
   w.EndArray();
   w.EndObject();
 }
 
-void RegisterRulesApi(httpapi::Router* router, std::function<std::vector<GroupSnapshot>()> groups) {
+void RegisterRulesApi(httpapi::Router* router, GroupsFunc groups) {
   router->Get("/api/v1/rules", [groups](httpapi::Request& req, httpapi::Response& resp) {
     const std::string type = req.FormValue("type");
     RuleTypeFilter filter = RuleTypeFilter::kAll;
@@ -164,12 +149,14 @@ void RegisterRulesApi(httpapi::Router* router, std::function<std::vector<GroupSn
       return httpapi::WriteApiError(resp, httpapi::ErrorType::kBadData,
                                     "not supported value \"" + type + "\"");
     }
-    std::vector<GroupSnapshot> snapshot = groups();
-    httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) { WriteRulesData(w, snapshot, filter); });
+    absl::StatusOr<std::vector<GroupSnapshot>> snapshot = groups();
+    if (!snapshot.ok()) return httpapi::WriteApiError(resp, snapshot.status());
+    httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) { WriteRulesData(w, *snapshot, filter); });
   });
   router->Get("/api/v1/alerts", [groups](httpapi::Request&, httpapi::Response& resp) {
-    std::vector<GroupSnapshot> snapshot = groups();
-    httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) { WriteAlertsData(w, snapshot); });
+    absl::StatusOr<std::vector<GroupSnapshot>> snapshot = groups();
+    if (!snapshot.ok()) return httpapi::WriteApiError(resp, snapshot.status());
+    httpapi::WriteApiSuccess(resp, [&](json::JsonWriter& w) { WriteAlertsData(w, *snapshot); });
   });
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "libs/httpapi/router.h"
 #include "libs/json/json_writer.h"
 #include "libs/rules/group.h"
@@ -26,6 +27,9 @@ void WriteAlertsData(json::JsonWriter& w, const std::vector<GroupSnapshot>& grou
 // An alert value as Prometheus prints it (strconv.FormatFloat(v, 'e', -1, 64)).
 std::string FormatAlertValue(double v);
 
-void RegisterRulesApi(httpapi::Router* router, std::function<std::vector<GroupSnapshot>()> groups);
+// `groups` is called per request; an error is answered with its API error
+// type (e.g. Unavailable: 503 "unavailable", when the viewer cannot reach the alerter).
+using GroupsFunc = std::function<absl::StatusOr<std::vector<GroupSnapshot>>()>;
+void RegisterRulesApi(httpapi::Router* router, GroupsFunc groups);
 
 }  // namespace omni::rules

@@ -176,6 +176,10 @@ absl::Status Alerter::StartRules() {
   return absl::OkStatus();
 }
 
+std::vector<rules::GroupSnapshot> Alerter::RuleGroups() {
+  return rule_manager_ != nullptr ? rule_manager_->Groups() : std::vector<rules::GroupSnapshot>{};
+}
+
 std::vector<std::string> Alerter::RuleFilePaths() const {
   std::vector<std::string> paths;
   if (rule_manager_ == nullptr) return paths;
@@ -333,8 +337,8 @@ absl::Status Alerter::Start() {
   deps.registry = &metrics_;
   api_ = std::make_unique<alerting::apiv2::Api>(deps);
   api_->Register(router_);
-  rules::RegisterRulesApi(&router_, [this] {
-    return rule_manager_ != nullptr ? rule_manager_->Groups() : std::vector<rules::GroupSnapshot>{};
+  rules::RegisterRulesApi(&router_, [this]() -> absl::StatusOr<std::vector<rules::GroupSnapshot>> {
+    return RuleGroups();
   });
   router_.Get("/metrics", [this](httpapi::Request&, httpapi::Response& resp) {
     resp.Send(200, selfmetrics::kTextContentType, metrics_.ExpositionText());

@@ -95,6 +95,8 @@ class Alerter {
   void ReceiveRuleAlerts(std::vector<alerting::Alert> alerts);
   // Stored alerts with fresh silence/inhibition status in the marker.
   std::vector<alerting::Alert> Alerts();
+  // The rule groups being evaluated (none without --rules.file).
+  std::vector<rules::GroupSnapshot> RuleGroups();
   // Current aggregation groups (marker refreshed).
   std::vector<alerting::AlertGroupSnapshot> Groups();
   // The config in effect.

@@ -3,6 +3,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/alerting/dispatch/dispatcher.h"
 #include "libs/rpc/convert.h"
+#include "libs/rules/rules_proto.h"
 #include "re2/re2.h"
 #include "services/alerter/alerter.h"
 
@@ -141,6 +142,12 @@ grpc::Status AlerterServiceImpl::ListAlerts(grpc::ServerContext*, const pb::List
     }
     *resp->add_alerts() = std::move(ga);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status AlerterServiceImpl::ListRules(grpc::ServerContext*, const pb::ListRulesRequest*,
+                                           pb::ListRulesResponse* resp) {
+  rules::RuleGroupsToProto(a_->RuleGroups(), resp);
   return grpc::Status::OK;
 }
 

@@ -18,6 +18,8 @@ class AlerterServiceImpl final : public omniscope::v1::AlerterService::Service {
                           omniscope::v1::ListAlertsResponse* resp) override;
   grpc::Status ListGroups(grpc::ServerContext*, const omniscope::v1::ListGroupsRequest* req,
                           omniscope::v1::ListGroupsResponse* resp) override;
+  grpc::Status ListRules(grpc::ServerContext*, const omniscope::v1::ListRulesRequest* req,
+                         omniscope::v1::ListRulesResponse* resp) override;
   grpc::Status GetSilences(grpc::ServerContext*, const omniscope::v1::GetSilencesRequest* req,
                            omniscope::v1::GetSilencesResponse* resp) override;
   grpc::Status CreateSilence(grpc::ServerContext*, const omniscope::v1::CreateSilenceRequest* req,

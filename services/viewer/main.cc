@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   flags.String("web.config.file", "Path to a web configuration file (TLS, basic auth), as Prometheus's.",
                &opts.web_config_file);
   collector_flags.Register(flags, "query");
+  flags.String("alerter",
+               "gRPC address of the alerter, whose rules and alerts /api/v1/rules and /api/v1/alerts show.",
+               &opts.alerter);
   flags.Bool("query.push-down",
              "Evaluate instant and range queries on the collector (its gRPC Query) when exactly one --collector is "
              "given and it resolves to one address; false: always evaluate here over the collectors' data.",

@@ -3,7 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/logging.h"
+#include "grpcpp/create_channel.h"
 #include "libs/httpapi/web_config.h"
+#include "libs/rpc/convert.h"
+#include "libs/rules/rules_api.h"
+#include "libs/rules/rules_proto.h"
 
 namespace omni::viewer {
 
@@ -40,6 +44,20 @@ absl::Status Viewer::Start() {
   OMNI_LOG(kInfo, "query").Msg("Query push-down").Kv("enabled", push_down_ != nullptr && push_down_->Enabled());
   api_ = std::make_unique<promapi::PromApi>(storage_.get(), std::move(query_options));
   api_->Register(router_);
+  if (!options_.alerter.empty()) {
+    // The alerter's gRPC server has no TLS option yet: plain HTTP/2.
+    alerter_ = omniscope::v1::AlerterService::NewStub(
+        grpc::CreateChannel(options_.alerter, grpc::InsecureChannelCredentials()));
+  }
+  rules::RegisterRulesApi(&router_, [this]() -> absl::StatusOr<std::vector<rules::GroupSnapshot>> {
+    if (alerter_ == nullptr) return std::vector<rules::GroupSnapshot>{};
+    omniscope::v1::ListRulesResponse resp;
+    absl::Status st = rpc::CallWithRetry(options_.channel, [&](grpc::ClientContext* ctx) {
+      return alerter_->ListRules(ctx, omniscope::v1::ListRulesRequest(), &resp);
+    });
+    if (!st.ok()) return absl::UnavailableError(absl::StrCat("alerter ", options_.alerter, ": ", st.message()));
+    return rules::RuleGroupsFromProto(resp);
+  });
   router_.Handle({"GET", "HEAD"}, "/-/healthy", [](httpapi::Request&, httpapi::Response& resp) {
     resp.Send(200, "text/plain; charset=utf-8", "OmniScope Viewer is Healthy.\n");
   });

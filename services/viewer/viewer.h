@@ -1,8 +1,9 @@
 // The viewer daemon (the Grafana part). This stage serves the Prometheus
 // query API over every collector shard (PromQL evaluated here over
 // rpc::RemoteStorage, or, with a single collector, pushed down to that
-// collector's gRPC Query), plus /metrics, /-/healthy and /-/ready. Dashboards
-// and the web UI build on it.
+// collector's gRPC Query), Prometheus's /api/v1/rules and /api/v1/alerts
+// from the alerter's gRPC ListRules (--alerter), plus /metrics, /-/healthy
+// and /-/ready. Dashboards and the web UI build on it.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "libs/rpc/query_push_down.h"
 #include "libs/rpc/remote_storage.h"
 #include "libs/selfmetrics/selfmetrics.h"
+#include "omniscope/v1/alerter.grpc.pb.h"
 
 namespace omni::viewer {
 
@@ -29,6 +31,9 @@ struct ViewerOptions {
   // With a single collector, send whole queries to its gRPC Query (same
   // answers, without streaming the selected series here).
   bool query_push_down = true;
+  // The alerter's gRPC address; empty: /api/v1/rules and /api/v1/alerts are
+  // empty, as on a Prometheus without rules.
+  std::string alerter;
 };
 
 class Viewer {
@@ -45,6 +50,7 @@ class Viewer {
   std::unique_ptr<rpc::RemoteStorage> storage_;
   std::unique_ptr<rpc::CollectorQueryPushDown> push_down_;
   std::unique_ptr<promapi::PromApi> api_;
+  std::unique_ptr<omniscope::v1::AlerterService::Stub> alerter_;
   httpapi::Router router_;
   std::unique_ptr<httpapi::HttpServer> http_;
   std::atomic<bool> ready_{false};

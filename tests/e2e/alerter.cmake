@@ -11,5 +11,5 @@ if(OMNI_BUILD_TESTS)
   # Rule evaluation: the alerter against a collector.
   omni_cc_test(NAME rules_e2e_test SRCS ${CMAKE_CURRENT_LIST_DIR}/rules_e2e_test.cc LABELS e2e
     DEPS omni::e2e_harness omni::httpapi omni::json omni::alerting_notify_testing)
-  add_dependencies(rules_e2e_test omniscope-alerter omniscope-collector)
+  add_dependencies(rules_e2e_test omniscope-alerter omniscope-collector omniscope-viewer)
 endif()

@@ -218,15 +218,35 @@ TEST_CASE("the alerter's /api/v1/rules and /api/v1/alerts answer like Prometheus
   REQUIRE(Eventually([&] { return settled(prom.url()); }));
   REQUIRE(Eventually([&] { return settled(am.url()); }));
 
+  // The viewer shows the alerter's rules (gRPC ListRules) the same way.
+  const std::string alerter_grpc = am.daemon().ListenAddress("grpc");
+  REQUIRE_FALSE(alerter_grpc.empty());
+  Daemon viewer(BinaryPath("omniscope-viewer"), {"--web.listen-address=127.0.0.1:0",
+                                                  "--collector=" + collector.grpc_address(), "--alerter=" + alerter_grpc});
+  viewer.Start();
+  const std::string viewer_url = "http://" + viewer.ListenAddress("web");
+
   for (const std::string path : {"/api/v1/rules", "/api/v1/rules?type=alert", "/api/v1/rules?type=record",
                                  "/api/v1/alerts"}) {
     INFO(path);
     json::JsonValue theirs = GetJson(prom.url() + path);
     json::JsonValue ours = GetJson(am.url() + path);
+    json::JsonValue via_viewer = GetJson(viewer_url + path);
     BlankVolatile(&theirs);
     BlankVolatile(&ours);
+    BlankVolatile(&via_viewer);
     CHECK(ours.Serialize() == theirs.Serialize());
+    CHECK(via_viewer.Serialize() == theirs.Serialize());
   }
+
+  // An alerter the viewer cannot reach: 503 with Prometheus's error type.
+  Daemon lost(BinaryPath("omniscope-viewer"), {"--web.listen-address=127.0.0.1:0",
+                                                "--collector=" + collector.grpc_address(),
+                                                "--alerter=127.0.0.1:" + std::to_string(FreePort())});
+  lost.Start();
+  HttpResponse r = HttpGet("http://" + lost.ListenAddress("web") + "/api/v1/rules");
+  CHECK(r.status == 503);
+  CHECK(r.body.find("\"errorType\":\"unavailable\"") != std::string::npos);
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ the way charts/collector names it, so every replica is read.
 {{- $collector = .Release.Name -}}
 {{- end -}}
 {{- $headless := printf "%s-headless" ($collector | trunc 63 | trimSuffix "-") | trunc 63 | trimSuffix "-" }}
-- --collector={{ $headless }}.{{ include "alerter.namespace" . }}.svc:9095
+- --collector=dns+{{ $headless }}.{{ include "alerter.namespace" . }}.svc:9095
 {{- end -}}
 {{- end -}}
 

@@ -90,7 +90,17 @@ Service, so every replica is read). alerter "-" passes no --alerter.
 {{- $headless := printf "%s-headless" ($collector | trunc 63 | trimSuffix "-") | trunc 63 | trimSuffix "-" }}
 - --collector=dns+{{ $headless }}.{{ include "viewer.namespace" . }}.svc:9095
 {{- end }}
-{{- /* The alerter address (.Values.alerter) is passed once the viewer has alerts and silences pages. */ -}}
+{{- if ne .Values.alerter "-" }}
+{{- if .Values.alerter }}
+- --alerter={{ .Values.alerter }}
+{{- else }}
+{{- $alerter := printf "%s-alerter" .Release.Name -}}
+{{- if contains "alerter" .Release.Name -}}
+{{- $alerter = .Release.Name -}}
+{{- end }}
+- --alerter={{ $alerter | trunc 63 | trimSuffix "-" }}.{{ include "viewer.namespace" . }}.svc:9096
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
