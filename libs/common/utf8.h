@@ -64,4 +64,15 @@ inline bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// Go's utf8.DecodeRuneInString at s[i]: the code point and its width in
+// bytes; invalid or truncated input decodes as U+FFFD with width 1.
+// REQUIRES: i < s.size().
+uint32_t DecodeUtf8Rune(std::string_view s, size_t i, size_t* width);
+
+// Go's strconv.QuoteRune (fmt's %q of a rune): 'x', with \a \b \f \n \r \t
+// \v \\ \' escapes, \xNN for other ASCII controls, \uNNNN / \UNNNNNNNN for
+// code points Go does not print (C1 controls, non-ASCII spaces, format
+// characters), and invalid code points as U+FFFD.
+std::string QuoteGoRune(uint32_t r);
+
 }  // namespace omni::common

@@ -8,8 +8,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "libs/promql/functions.h"
 #include "libs/common/utf8.h"
+#include "libs/promql/functions.h"
 
 namespace omni::promql {
 namespace {
@@ -274,7 +274,10 @@ class Lexer {
         i = j;
         continue;
       }
-      return ParseError{start, absl::StrFormat("unexpected character: '%c'", c)};
+      size_t width;
+      const uint32_t rune = common::DecodeUtf8Rune(in_, i, &width);
+      return ParseError{start, absl::StrCat("unexpected character", in_brace ? " inside braces" : "", ": ",
+                                            common::QuoteGoRune(rune))};
     }
   }
 

@@ -101,6 +101,11 @@ TEST_CASE("parser errors carry Prometheus positions and wording", "[promql][pars
   CHECK(ErrorOf("-foo[5m]") == "1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got \"range vector\"");
   CHECK(ErrorOf("foo{__name__=\"bar\"}") == "1:1: parse error: metric name must not be set twice: \"foo\" or \"bar\"");
   CHECK(ErrorOf("foo $") == "1:5: parse error: unexpected character: '$'");
+  // Go's %q of the rune, and " inside braces" there (texts from promtool 2.42).
+  CHECK(ErrorOf("up \\") == "1:4: parse error: unexpected character: '\\\\'");
+  CHECK(ErrorOf("up é") == "1:4: parse error: unexpected character: 'é'");
+  CHECK(ErrorOf("up{a=\"b\", $}") == "1:11: parse error: unexpected character inside braces: '$'");
+  CHECK(ErrorOf("up{é=\"x\"}") == "1:4: parse error: unexpected character inside braces: 'é'");
   CHECK(ErrorOf("topk(foo)") ==
         "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1");
   CHECK(ErrorOf("foo{bar=\"baz\"}[5m] @ 1 @ 2") == "1:1: parse error: @ <timestamp> may not be set multiple times");

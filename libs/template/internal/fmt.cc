@@ -19,27 +19,6 @@ size_t RuneCount(std::string_view s) {
   return n;
 }
 
-// Decodes one UTF-8 rune at s[i]; returns 0xFFFD and width 1 on bad input.
-uint32_t DecodeRune(std::string_view s, size_t i, size_t* width) {
-  unsigned char c = s[i];
-  auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (c < 0x80) { *width = 1; return c; }
-  if ((c & 0xE0) == 0xC0 && c >= 0xC2 && cont(1)) {
-    *width = 2;
-    return ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);
-  }
-  if ((c & 0xF0) == 0xE0 && cont(1) && cont(2)) {
-    uint32_t r = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-    if (r >= 0x800 && (r < 0xD800 || r > 0xDFFF)) { *width = 3; return r; }
-  }
-  if ((c & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-    uint32_t r = ((c & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-    if (r >= 0x10000 && r <= 0x10FFFF) { *width = 4; return r; }
-  }
-  *width = 1;
-  return 0xFFFD;
-}
-
 // Shortest round-trip digits and decimal exponent: v = 0.d1d2... * 10^dp.
 void ShortestDigits(double v, std::string* digits, int* dp) {
   char buf[64];
@@ -62,34 +41,6 @@ std::string ExpSuffix(int exp, char e) {
   if (a < 10) out += '0';
   out += std::to_string(a);
   return out;
-}
-
-std::string QuoteRune(uint32_t r) {
-  std::string out = "'";
-  if (r == '\'') return "'\\''";
-  if (r == '\\') return "'\\\\'";
-  if (r >= 0x20 && r != 0x7F && r != 0xFFFD) {
-    common::AppendUtf8(&out, r);
-  } else {
-    char b[16];
-    switch (r) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (r < 0x10000) {
-          std::snprintf(b, sizeof b, r < 0x80 ? "\\x%02x" : "\\u%04x", r);
-        } else {
-          std::snprintf(b, sizeof b, "\\U%08x", r);
-        }
-        out += b;
-    }
-  }
-  return out + "'";
 }
 
 struct Spec {
@@ -259,7 +210,7 @@ std::string FormatOne(const TemplateValue& v, char verb, const Spec& sp) {
           common::AppendUtf8(&s, static_cast<uint32_t>(v.AsInt()));
           return PadTo(s, sp, false);
         }
-        case 'q': return PadTo(QuoteRune(static_cast<uint32_t>(v.AsInt())), sp, false);
+        case 'q': return PadTo(common::QuoteGoRune(static_cast<uint32_t>(v.AsInt())), sp, false);
         case 'U': {
           char b[32];
           std::snprintf(b, sizeof b, "U+%04llX", static_cast<unsigned long long>(v.AsInt()));
@@ -283,7 +234,7 @@ std::string FormatOne(const TemplateValue& v, char verb, const Spec& sp) {
             size_t i = 0, runes = 0;
             while (i < s.size() && runes < static_cast<size_t>(sp.prec)) {
               size_t w;
-              DecodeRune(s, i, &w);
+              common::DecodeUtf8Rune(s, i, &w);
               i += w;
               ++runes;
             }
@@ -376,7 +327,7 @@ std::string QuoteGo(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
     size_t w;
-    uint32_t r = DecodeRune(s, i, &w);
+    uint32_t r = common::DecodeUtf8Rune(s, i, &w);
     if (r == 0xFFFD && w == 1 && static_cast<unsigned char>(s[i]) >= 0x80) {
       char b[8];
       std::snprintf(b, sizeof b, "\\x%02x", static_cast<unsigned char>(s[i]));
@@ -504,7 +455,7 @@ std::string GoSprintf(std::string_view format, const std::vector<TemplateValue>&
       break;
     }
     size_t w;
-    uint32_t verb_rune = DecodeRune(format, i, &w);
+    uint32_t verb_rune = common::DecodeUtf8Rune(format, i, &w);
     i += w;
     if (verb_rune == '%') {
       out += '%';

@@ -13,31 +13,11 @@
 namespace omni::tmpl::internal {
 namespace {
 
-// Decodes one UTF-8 rune; invalid bytes yield 0xFFFFFFFF with width 1.
+// Decodes one UTF-8 rune; invalid bytes yield 0xFFFFFFFF with width 1 (a
+// U+FFFD written out in the input is 3 bytes wide).
 uint32_t Decode(std::string_view s, size_t i, size_t* w) {
-  const unsigned char c = s[i];
-  auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  *w = 1;
-  if (c < 0x80) return c;
-  if ((c & 0xE0) == 0xC0 && c >= 0xC2 && cont(1)) {
-    *w = 2;
-    return ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);
-  }
-  if ((c & 0xF0) == 0xE0 && cont(1) && cont(2)) {
-    uint32_t r = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-    if (r >= 0x800 && (r < 0xD800 || r > 0xDFFF)) {
-      *w = 3;
-      return r;
-    }
-  }
-  if ((c & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-    uint32_t r = ((c & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-    if (r >= 0x10000 && r <= 0x10FFFF) {
-      *w = 4;
-      return r;
-    }
-  }
-  return 0xFFFFFFFF;
+  const uint32_t r = common::DecodeUtf8Rune(s, i, w);
+  return r == 0xFFFD && *w == 1 ? 0xFFFFFFFF : r;
 }
 
 // glibc's C.UTF-8 locale gives Unicode simple case mapping (what Go's
