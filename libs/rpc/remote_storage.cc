@@ -17,34 +17,10 @@
 #include "grpcpp/security/credentials.h"
 #include "libs/common/logging.h"
 #include "libs/rpc/convert.h"
+#include "libs/rpc/credentials.h"
 
 namespace omni::rpc {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const ChannelOptions& o) {
-  if (o.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  auto ca = ReadFile(o.tls_ca_file);
-  if (!ca.ok()) return ca.status();
-  ssl.pem_root_certs = *ca;
-  if (!o.tls_cert_file.empty()) {
-    auto cert = ReadFile(o.tls_cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = ReadFile(o.tls_key_file);
-    if (!key.ok()) return key.status();
-    ssl.pem_cert_chain = *cert;
-    ssl.pem_private_key = *key;
-  }
-  return grpc::SslCredentials(ssl);
-}
 
 // Splits "host:port" (host may be [v6]).
 bool SplitHostPort(const std::string& addr, std::string* host, std::string* port) {
@@ -235,7 +211,7 @@ absl::StatusOr<std::unique_ptr<CollectorPool>> CollectorPool::Create(std::vector
 }
 
 absl::Status CollectorPool::Resolve() {
-  auto creds = Credentials(options_);
+  auto creds = ChannelCredentials(options_);
   if (!creds.ok()) return creds.status();
   std::vector<std::string> resolved;
   for (const std::string& a : addresses_) {

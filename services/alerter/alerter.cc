@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/logging.h"
 #include "libs/common/status_macros.h"
+#include "libs/rpc/credentials.h"
 #include "libs/rules/rule_file.h"
 #include "libs/rules/rules_api.h"
 #include "libs/selfmetrics/text_format.h"
@@ -379,14 +380,20 @@ absl::Status Alerter::Start() {
   // gRPC does not accept Go's ":port" form for "all interfaces".
   std::string grpc_addr = opts_.grpc_listen_address;
   if (!grpc_addr.empty() && grpc_addr[0] == ':') grpc_addr = "0.0.0.0" + grpc_addr;
-  builder.AddListeningPort(grpc_addr, grpc::InsecureServerCredentials(), &grpc_port);
+  OMNI_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> grpc_creds,
+                        rpc::ServerCredentials({opts_.grpc_tls_cert_file, opts_.grpc_tls_key_file,
+                                                opts_.grpc_tls_client_ca_file}));
+  builder.AddListeningPort(grpc_addr, grpc_creds, &grpc_port);
   builder.RegisterService(grpc_service_.get());
   grpc_server_ = builder.BuildAndStart();
   if (!grpc_server_ || grpc_port == 0)
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", opts_.grpc_listen_address));
   {
     std::string addr = grpc_addr.substr(0, grpc_addr.rfind(':'));
-    OMNI_LOG(kInfo, "grpc").Msg("Listening").Kv("address", absl::StrCat(addr, ":", grpc_port));
+    OMNI_LOG(kInfo, "grpc")
+        .Msg("Listening")
+        .Kv("address", absl::StrCat(addr, ":", grpc_port))
+        .Kv("tls", !opts_.grpc_tls_cert_file.empty());
   }
 
   std::vector<std::string> watched = RuleFilePaths();

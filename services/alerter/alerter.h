@@ -52,6 +52,10 @@ struct AlerterOptions {
   std::string web_route_prefix;
   std::string web_config_file;
   std::string grpc_listen_address = ":9096";
+  // TLS for the gRPC server (empty cert: plaintext); a client CA requires client certificates.
+  std::string grpc_tls_cert_file;
+  std::string grpc_tls_key_file;
+  std::string grpc_tls_client_ca_file;
   absl::Duration data_retention = absl::Hours(120);
   absl::Duration alerts_gc_interval = absl::Minutes(30);
   absl::Duration config_watch_interval = absl::Seconds(5);

@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   flags.String("web.config.file", "Path to configuration file that can enable TLS or authentication.",
                &opts.web_config_file);
   flags.String("grpc.listen-address", "Address to listen on for the gRPC AlerterService.", &opts.grpc_listen_address);
+  flags.String("grpc.tls-cert-file", "TLS certificate for the gRPC server (enables TLS).", &opts.grpc_tls_cert_file);
+  flags.String("grpc.tls-key-file", "TLS key for the gRPC server.", &opts.grpc_tls_key_file);
+  flags.String("grpc.tls-client-ca-file", "CA that gRPC client certificates must be signed by (enables mTLS).",
+               &opts.grpc_tls_client_ca_file);
   flags.StringList("rules.file",
                    "Prometheus rule file to evaluate (repeatable; glob patterns as in rule_files). Needs --collector.",
                    &opts.rule_files);

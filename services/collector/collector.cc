@@ -1,8 +1,6 @@
 #include "services/collector/collector.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -15,19 +13,12 @@
 #include "libs/common/logging.h"
 #include "libs/httpapi/api.h"
 #include "libs/httpapi/web_config.h"
+#include "libs/rpc/credentials.h"
 #include "services/collector/collector_service.h"
 #include "services/collector/http_handlers.h"
 
 namespace omni::collector {
 namespace {
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Splits "host:port" for logging the bound address with the real port.
 std::string WithPort(const std::string& listen, int port) {
@@ -141,24 +132,11 @@ absl::Status Collector::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-  if (!options_.grpc_tls_cert_file.empty()) {
-    grpc::SslServerCredentialsOptions ssl;
-    auto cert = ReadWholeFile(options_.grpc_tls_cert_file);
-    if (!cert.ok()) return cert.status();
-    auto key = ReadWholeFile(options_.grpc_tls_key_file);
-    if (!key.ok()) return key.status();
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!options_.grpc_tls_client_ca_file.empty()) {
-      auto ca = ReadWholeFile(options_.grpc_tls_client_ca_file);
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
-      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-    }
-    creds = grpc::SslServerCredentials(ssl);
-  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = rpc::ServerCredentials(
+      {options_.grpc_tls_cert_file, options_.grpc_tls_key_file, options_.grpc_tls_client_ca_file});
+  if (!creds.ok()) return creds.status();
   int grpc_port = 0;
-  builder.AddListeningPort(options_.grpc_listen_address, creds, &grpc_port);
+  builder.AddListeningPort(options_.grpc_listen_address, *creds, &grpc_port);
   builder.RegisterService(grpc_service_.get());
   builder.SetMaxSendMessageSize(256 << 20);
   builder.SetMaxReceiveMessageSize(256 << 20);

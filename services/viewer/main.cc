@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   flags.String("alerter",
                "gRPC address of the alerter, whose rules and alerts /api/v1/rules and /api/v1/alerts show.",
                &opts.alerter);
+  flags.String("alerter.tls-ca-file", "CA for TLS to the alerter (enables TLS).", &opts.alerter_channel.tls_ca_file);
+  flags.String("alerter.tls-cert-file", "Client certificate for mTLS to the alerter.",
+               &opts.alerter_channel.tls_cert_file);
+  flags.String("alerter.tls-key-file", "Client key for mTLS to the alerter.", &opts.alerter_channel.tls_key_file);
   flags.Bool("query.push-down",
              "Evaluate instant and range queries on the collector (its gRPC Query) when exactly one --collector is "
              "given and it resolves to one address; false: always evaluate here over the collectors' data.",
@@ -39,6 +43,9 @@ int main(int argc, char** argv) {
   if (int code = omni::common::ParseDaemonCommandLine(flags, argc, argv, kVersion); code >= 0) return code;
   opts.collectors = collector_flags.addresses;
   opts.channel = collector_flags.ToChannelOptions();
+  // The alerter is called with the collectors' deadline and attempts.
+  opts.alerter_channel.timeout = opts.channel.timeout;
+  opts.alerter_channel.max_attempts = opts.channel.max_attempts;
   if (opts.collectors.empty()) {
     std::cerr << "omniscope-viewer: error: at least one --collector is required\n";
     return 2;

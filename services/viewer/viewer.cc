@@ -6,6 +6,7 @@
 #include "grpcpp/create_channel.h"
 #include "libs/httpapi/web_config.h"
 #include "libs/rpc/convert.h"
+#include "libs/rpc/credentials.h"
 #include "libs/rules/rules_api.h"
 #include "libs/rules/rules_proto.h"
 
@@ -45,14 +46,14 @@ absl::Status Viewer::Start() {
   api_ = std::make_unique<promapi::PromApi>(storage_.get(), std::move(query_options));
   api_->Register(router_);
   if (!options_.alerter.empty()) {
-    // The alerter's gRPC server has no TLS option yet: plain HTTP/2.
-    alerter_ = omniscope::v1::AlerterService::NewStub(
-        grpc::CreateChannel(options_.alerter, grpc::InsecureChannelCredentials()));
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = rpc::ChannelCredentials(options_.alerter_channel);
+    if (!creds.ok()) return creds.status();
+    alerter_ = omniscope::v1::AlerterService::NewStub(grpc::CreateChannel(options_.alerter, *creds));
   }
   rules::RegisterRulesApi(&router_, [this]() -> absl::StatusOr<std::vector<rules::GroupSnapshot>> {
     if (alerter_ == nullptr) return std::vector<rules::GroupSnapshot>{};
     omniscope::v1::ListRulesResponse resp;
-    absl::Status st = rpc::CallWithRetry(options_.channel, [&](grpc::ClientContext* ctx) {
+    absl::Status st = rpc::CallWithRetry(options_.alerter_channel, [&](grpc::ClientContext* ctx) {
       return alerter_->ListRules(ctx, omniscope::v1::ListRulesRequest(), &resp);
     });
     if (!st.ok()) return absl::UnavailableError(absl::StrCat("alerter ", options_.alerter, ": ", st.message()));

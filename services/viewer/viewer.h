@@ -34,6 +34,8 @@ struct ViewerOptions {
   // The alerter's gRPC address; empty: /api/v1/rules and /api/v1/alerts are
   // empty, as on a Prometheus without rules.
   std::string alerter;
+  // TLS to the alerter (tls_ca_file set: TLS; with a client certificate: mTLS).
+  rpc::ChannelOptions alerter_channel;
 };
 
 class Viewer {

@@ -249,5 +249,51 @@ TEST_CASE("the alerter's /api/v1/rules and /api/v1/alerts answer like Prometheus
   CHECK(r.body.find("\"errorType\":\"unavailable\"") != std::string::npos);
 }
 
+TEST_CASE("the viewer reads the alerter's rules over mutual TLS", "[e2e][rules][tls]") {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) {
+    WARN("skipped: openssl CLI not found");
+    return;
+  }
+  const std::string dir = MakeTempDir("rules-tls-");
+  auto self_signed = [&](const std::string& name, const std::string& san) {
+    return std::system(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                                    "-days 1 -subj /CN=", name, " -addext subjectAltName=", san, " -keyout ", dir,
+                                    "/", name, ".key -out ", dir, "/", name, ".crt >/dev/null 2>&1")
+                           .c_str()) == 0;
+  };
+  REQUIRE(self_signed("server", "IP:127.0.0.1"));
+  REQUIRE(self_signed("client", "DNS:viewer.example"));
+
+  Collector collector(kCollectorConfig);
+  REQUIRE(collector.Start());
+  WebhookSink sink;
+  AlerterProc am(AlerterConfig(sink.url()));
+  WriteFile(am.dir() + "/rules.yml", kRules);
+  REQUIRE(am.Start({"--rules.file=" + am.dir() + "/rules.yml", "--collector=" + collector.grpc_address(),
+                    "--grpc.tls-cert-file=" + dir + "/server.crt", "--grpc.tls-key-file=" + dir + "/server.key",
+                    "--grpc.tls-client-ca-file=" + dir + "/client.crt"}));
+  const std::string alerter_grpc = am.daemon().ListenAddress("grpc");
+  REQUIRE_FALSE(alerter_grpc.empty());
+  CHECK(am.daemon().Logs().find("component=grpc msg=Listening address=" + alerter_grpc + " tls=true") !=
+        std::string::npos);
+
+  auto viewer_rules = [&](std::vector<std::string> tls_args) {
+    std::vector<std::string> args{"--web.listen-address=127.0.0.1:0", "--collector=" + collector.grpc_address(),
+                                  "--alerter=" + alerter_grpc, "--collector.max-attempts=1"};
+    args.insert(args.end(), tls_args.begin(), tls_args.end());
+    Daemon viewer(BinaryPath("omniscope-viewer"), args);
+    viewer.Start();
+    return HttpGet("http://" + viewer.ListenAddress("web") + "/api/v1/rules");
+  };
+  HttpResponse ok = viewer_rules({"--alerter.tls-ca-file=" + dir + "/server.crt",
+                                  "--alerter.tls-cert-file=" + dir + "/client.crt",
+                                  "--alerter.tls-key-file=" + dir + "/client.key"});
+  CHECK(ok.status == 200);
+  CHECK(ok.body.find("\"name\":\"fast\"") != std::string::npos);
+  // Without a client certificate, or in plaintext, the alerter refuses.
+  CHECK(viewer_rules({"--alerter.tls-ca-file=" + dir + "/server.crt"}).status == 503);
+  CHECK(viewer_rules({}).status == 503);
+}
+
 }  // namespace
 }  // namespace omni::e2e
