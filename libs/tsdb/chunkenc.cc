@@ -33,6 +33,7 @@ void XorAppender::Reset() {
   t_ = 0;
   t_delta_ = 0;
   v_ = 0;
+  prev_v_ = 0;
 }
 
 void XorAppender::ResetWithCapacity(size_t expected_bytes) {
@@ -146,6 +147,7 @@ void XorAppender::Append(model::Timestamp t, double v) {
     }
   }
   t_ = t;
+  prev_v_ = v_;
   v_ = v;
   num_samples_ = static_cast<uint16_t>(n + 1);
 }

@@ -62,6 +62,11 @@ class XorAppender {
   std::string TakeBytes();
   model::Timestamp last_time() const { return t_; }
   double last_value() const { return v_; }
+  // The sample before the newest one (REQUIRES num_samples() >= 2): an
+  // instant query a scrape interval behind the newest sample is answered
+  // without decoding the chunk.
+  model::Timestamp previous_time() const { return t_ - t_delta_; }
+  double previous_value() const { return prev_v_; }
 
  private:
   // Buffers bits in a register: most samples need 2 bits, so the heap
@@ -93,6 +98,7 @@ class XorAppender {
   int64_t t_ = 0;
   int64_t t_delta_ = 0;
   double v_ = 0;
+  double prev_v_ = 0;  // the value before v_
 };
 
 // Decodes an XOR chunk. The chunk bytes must outlive the iterator.

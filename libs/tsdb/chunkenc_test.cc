@@ -179,5 +179,22 @@ TEST_CASE("XOR chunk bytes() between appends is a valid prefix and changes nothi
   CHECK(peeked.bytes() == plain.bytes());
 }
 
+TEST_CASE("XorAppender keeps the sample before the newest", "[unit][tsdb][chunk]") {
+  XorAppender app;
+  app.Append(1000, 1.5);
+  app.Append(3000, 2.5);
+  CHECK(app.previous_time() == 1000);
+  CHECK(app.previous_value() == 1.5);
+  app.Append(3999, -7);
+  CHECK(app.previous_time() == 3000);
+  CHECK(app.previous_value() == 2.5);
+  CHECK(app.last_time() == 3999);
+  app.Reset();
+  app.Append(10, 1);
+  app.Append(20, 2);
+  CHECK(app.previous_time() == 10);
+  CHECK(app.previous_value() == 1);
+}
+
 }  // namespace
 }  // namespace omni::tsdb

@@ -1582,6 +1582,13 @@ bool RocksDbTsdb::LoadSeries(ReadContext* ctx, uint64_t ref, Timestamp mint, Tim
       head_has_last = mode == LoadMode::kLastSample && tomb.empty();
       if (head_has_last && s->head.last_time() <= maxt) {
         out->samples.push_back({s->head.last_time(), s->head.last_value()});
+      } else if (head_has_last && s->head.num_samples() >= 2 && s->head.previous_time() <= maxt) {
+        // maxt falls between the two newest samples (a query a scrape
+        // behind ingestion): the one before the newest is the answer, or
+        // nothing is in range when it precedes mint.
+        if (s->head.previous_time() >= mint) {
+          out->samples.push_back({s->head.previous_time(), s->head.previous_value()});
+        }
       } else {
         head_bytes.assign(s->head.bytes());
       }

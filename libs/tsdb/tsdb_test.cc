@@ -197,10 +197,13 @@ TEST_CASE("Tsdb Select with last_sample_only returns the newest sample in range"
     REQUIRE(set->status().ok());
     CHECK(n == full.size());
   };
-  for (int64_t maxt : {0, 500, 9000, 11999, 20500, 29999, 33000, 34000, 50000}) {
+  for (int64_t maxt : {0, 500, 9000, 11999, 20500, 29999, 33000, 33500, 34000, 50000}) {
     check(maxt - 5000, maxt);
     check(maxt - 500, maxt);
   }
+  // Between the two newest samples of `a` (33000 and 34000) with the older
+  // one out of range: `a` has nothing in [33200, 33900].
+  check(33200, 33900);
   {
     // The hinted range is narrower than the querier's (`x offset 5m and x`):
     // the newest sample before the hinted end.
