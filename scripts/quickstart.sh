@@ -4,7 +4,7 @@
 #   demo exporter  :9101  (OmniScope application metrics)
 #   collector      :9090  (Prometheus HTTP API; gRPC :9095)
 #   alerter        :9093  (Alertmanager API, rule evaluation; gRPC :9096)
-#   viewer         :3000  (Prometheus query API over the collector)
+#   viewer         :3000  (Prometheus query API over the collector, rules from the alerter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -33,7 +33,7 @@ pids+=($!)
   --rules.evaluation-interval=15s --rules.external-label=cluster=quickstart \
   --rules.external-url=http://127.0.0.1:3000 2>"$DATA/alerter.log" &
 pids+=($!)
-"$BIN/omniscope-viewer" --collector=127.0.0.1:9095 --web.listen-address=127.0.0.1:3000 \
+"$BIN/omniscope-viewer" --collector=127.0.0.1:9095 --alerter=127.0.0.1:9096 --web.listen-address=127.0.0.1:3000 \
   2>"$DATA/viewer.log" &
 pids+=($!)
 
