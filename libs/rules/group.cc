@@ -66,12 +66,10 @@ class RuleGroup {
         name_(spec.name),
         interval_(spec.interval > absl::ZeroDuration() ? spec.interval : default_interval),
         limit_(spec.limit) {
-    for (const RuleSpec& r : spec.rules) rules_.push_back(std::shared_ptr<Rule>(NewRule(r)));
+    for (const RuleSpec& r : spec.rules) rules_.push_back(NewRule(r));
     previous_series_.resize(rules_.size());
   }
 
-  const std::string& file() const { return file_; }
-  const std::string& name() const { return name_; }
   std::string Key() const { return absl::StrCat(file_, ";", name_); }
   absl::Duration interval() const { return interval_; }
 
@@ -139,6 +137,7 @@ class RuleGroup {
   struct EvalResult {
     int64_t samples = 0;
     int failures = 0;
+    absl::Duration duration;
   };
 
   // One thread at a time (the scheduler marks the group running).
@@ -194,10 +193,10 @@ class RuleGroup {
     }
     WriteStale(&stale_series_, ts, opts);
     if (restore_after_evaluations_ > 0 && --restore_after_evaluations_ == 0) RestoreForState(opts);
+    result.duration = opts.clock->Now() - group_start;
     std::lock_guard<std::mutex> lock(mu_);
     last_evaluation_ = ts;
-    evaluation_time_ = opts.clock->Now() - group_start;
-    last_samples_ = result.samples;
+    evaluation_time_ = result.duration;
     return result;
   }
 
@@ -220,10 +219,6 @@ class RuleGroup {
   }
 
   size_t rule_count() const { return rules_.size(); }
-  int64_t last_samples() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_samples_;
-  }
 
   // Scheduler state, guarded by the manager's mutex.
   absl::Time next_eval = absl::InfiniteFuture();
@@ -281,14 +276,14 @@ class RuleGroup {
 
   void RestoreForState(const RuleManagerOptions& opts) {
     const absl::Time now = opts.clock->Now();
-    absl::StatusOr<std::unique_ptr<storage::Querier>> querier = opts.for_state_queryable->NewQuerier(
-        ToMillis(now - opts.for_outage_tolerance), ToMillis(now));
-    if (!querier.ok()) {
-      OMNI_LOG(kWarn, "rules").Msg("Restoring alert state failed").Kv("group", name_).Kv("err", querier.status());
-    }
     storage::SelectHints hints;
     hints.start = ToMillis(now - opts.for_outage_tolerance);
     hints.end = ToMillis(now);
+    absl::StatusOr<std::unique_ptr<storage::Querier>> querier =
+        opts.for_state_queryable->NewQuerier(hints.start, hints.end);
+    if (!querier.ok()) {
+      OMNI_LOG(kWarn, "rules").Msg("Restoring alert state failed").Kv("group", name_).Kv("err", querier.status());
+    }
     auto lookup = [&](const model::Labels& series) -> std::optional<model::Sample> {
       std::vector<model::Matcher> matchers;
       for (const model::Label& l : series) {
@@ -339,7 +334,7 @@ class RuleGroup {
   const std::string name_;
   const absl::Duration interval_;
   const int64_t limit_;
-  std::vector<std::shared_ptr<Rule>> rules_;
+  std::vector<std::unique_ptr<Rule>> rules_;
 
   // Touched only by the evaluating thread (or while the group is not running).
   // Per rule: series written at the last successful evaluation, by labels string.
@@ -352,7 +347,6 @@ class RuleGroup {
   mutable std::mutex mu_;  // guards the figures below, read by Snapshot()
   absl::Time last_evaluation_ = absl::InfinitePast();
   absl::Duration evaluation_time_ = absl::ZeroDuration();
-  int64_t last_samples_ = 0;
 };
 
 struct RuleManager::Metrics {
@@ -518,14 +512,13 @@ void RuleManager::Evaluate(const DueGroup& due) {
   if (due.ts == absl::InfinitePast()) {
     due.group->MarkStale(due.group->TakeAllSeries(), options_.clock->Now(), options_);
   } else {
-    const absl::Time start = options_.clock->Now();
     RuleGroup::EvalResult r = due.group->Eval(due.ts, options_);
     if (metrics_ != nullptr) {
       const std::string key = due.group->Key();
       metrics_->iterations->WithLabelValues({key})->Inc();
       metrics_->evaluations->WithLabelValues({key})->Add(static_cast<double>(due.group->rule_count()));
       if (r.failures > 0) metrics_->failures->WithLabelValues({key})->Add(r.failures);
-      metrics_->last_duration->WithLabelValues({key})->Set(absl::ToDoubleSeconds(options_.clock->Now() - start));
+      metrics_->last_duration->WithLabelValues({key})->Set(absl::ToDoubleSeconds(r.duration));
       metrics_->last_timestamp->WithLabelValues({key})->Set(absl::ToDoubleSeconds(due.ts - absl::UnixEpoch()));
       metrics_->last_samples->WithLabelValues({key})->Set(static_cast<double>(r.samples));
     }
