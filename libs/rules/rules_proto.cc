@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "libs/rpc/convert.h"
+
 namespace omni::rules {
 namespace {
 
@@ -26,7 +28,8 @@ std::vector<std::pair<std::string, std::string>> PairsFromProto(const google::pr
   return out;
 }
 
-std::vector<model::Label> LabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
+// Rule labels as written: unlike model::Labels, they may have empty values.
+std::vector<model::Label> RuleLabelsFromProto(const google::protobuf::RepeatedPtrField<pb::Label>& in) {
   std::vector<model::Label> out;
   out.reserve(in.size());
   for (const pb::Label& l : in) out.push_back({l.name(), l.value()});
@@ -72,7 +75,7 @@ void RuleGroupsToProto(const std::vector<GroupSnapshot>& groups, pb::ListRulesRe
       pr->set_evaluation_time_ns(absl::ToInt64Nanoseconds(r.status.evaluation_time));
       for (const ActiveAlert& a : r.alerts) {
         pb::RuleAlert* pa = pr->add_alerts();
-        PairsToProto(a.labels, pa->mutable_labels());
+        rpc::LabelsToProto(a.labels, pa->mutable_labels());
         PairsToProto(a.annotations, pa->mutable_annotations());
         pa->set_state(AlertStateString(a.state));
         pa->set_active_at_ns(ToNanos(a.active_at));
@@ -101,7 +104,7 @@ std::vector<GroupSnapshot> RuleGroupsFromProto(const pb::ListRulesResponse& in) 
       r.query = pr.query();
       r.for_duration = absl::Milliseconds(pr.for_ms());
       r.keep_firing_for = absl::Milliseconds(pr.keep_firing_for_ms());
-      r.labels = LabelsFromProto(pr.labels());
+      r.labels = RuleLabelsFromProto(pr.labels());
       r.annotations = PairsFromProto(pr.annotations());
       r.state = StateFromString(pr.state());
       r.status.health = HealthFromString(pr.health());
@@ -110,7 +113,7 @@ std::vector<GroupSnapshot> RuleGroupsFromProto(const pb::ListRulesResponse& in) 
       r.status.evaluation_time = absl::Nanoseconds(pr.evaluation_time_ns());
       for (const pb::RuleAlert& pa : pr.alerts()) {
         ActiveAlert a;
-        a.labels = model::Labels::FromUnsorted(LabelsFromProto(pa.labels()));
+        a.labels = rpc::LabelsFromProto(pa.labels());
         a.annotations = PairsFromProto(pa.annotations());
         a.state = StateFromString(pa.state());
         a.active_at = FromNanos(pa.active_at_ns());
