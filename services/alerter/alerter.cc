@@ -130,20 +130,22 @@ void Alerter::PutAlerts(std::vector<Alert> alerts) {
   cv_.notify_all();
 }
 
-void Alerter::ReceiveRuleAlerts(std::vector<Alert> alerts) {
+std::vector<std::string> Alerter::ReceiveAlerts(std::vector<Alert> alerts) {
   const absl::Duration resolve_timeout = CurrentConfig().resolve_timeout;
   const absl::Time now = clock_.Now();
   std::vector<Alert> valid;
+  std::vector<std::string> errors;
   valid.reserve(alerts.size());
   for (Alert& a : alerts) {
     alerting::PrepareReceivedAlert(a, now, resolve_timeout);
     if (absl::Status st = alerting::ValidateAlert(a); !st.ok()) {
-      OMNI_LOG(kWarn, "rules").Msg("Dropping invalid alert").Kv("alert", a.labels.ToString()).Kv("err", st.message());
+      errors.push_back(std::string(st.message()));
       continue;
     }
     valid.push_back(std::move(a));
   }
   if (!valid.empty()) PutAlerts(std::move(valid));
+  return errors;
 }
 
 absl::Status Alerter::StartRules() {
@@ -161,7 +163,11 @@ absl::Status Alerter::StartRules() {
   rules::RuleManagerOptions ro;
   ro.query = rules::EngineQueryFunc(*engine_, *remote_storage_);
   ro.appendable = remote_writer_.get();
-  ro.notify = [this](std::vector<Alert> alerts) { ReceiveRuleAlerts(std::move(alerts)); };
+  ro.notify = [this](std::vector<Alert> alerts) {
+    for (const std::string& err : ReceiveAlerts(std::move(alerts))) {
+      OMNI_LOG(kWarn, "rules").Msg("Dropping invalid alert").Kv("err", err);
+    }
+  };
   ro.external_labels = opts_.external_labels;
   ro.external_url = opts_.rules_external_url.empty() ? ExternalUrl() : opts_.rules_external_url;
   ro.resend_delay = opts_.resend_delay;

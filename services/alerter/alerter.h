@@ -94,9 +94,10 @@ class Alerter {
 
   // Stores alerts (already validated and prepared) and dispatches them.
   void PutAlerts(std::vector<alerting::Alert> alerts);
-  // Alerts from the rule evaluator, as Prometheus would post them: prepared
-  // and validated here (invalid ones are logged and dropped).
-  void ReceiveRuleAlerts(std::vector<alerting::Alert> alerts);
+  // Alerts as a sender posts them (gRPC PushAlerts, the rule evaluator):
+  // prepared with the config's resolve_timeout and validated here; the valid
+  // ones are stored, and the messages of the invalid ones returned.
+  std::vector<std::string> ReceiveAlerts(std::vector<alerting::Alert> alerts);
   // Stored alerts with fresh silence/inhibition status in the marker.
   std::vector<alerting::Alert> Alerts();
   // The rule groups being evaluated (none without --rules.file).

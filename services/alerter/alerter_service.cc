@@ -85,10 +85,8 @@ void AlertToProto(const Alert& a, const alerting::AlertStatus& st, const alertin
 
 grpc::Status AlerterServiceImpl::PushAlerts(grpc::ServerContext*, const pb::PushAlertsRequest* req,
                                             pb::PushAlertsResponse* resp) {
-  auto cs = a_->CurrentConfig();
-  absl::Time now = a_->clock().Now();
-  std::vector<Alert> valid;
-  std::vector<std::string> errs;
+  std::vector<Alert> alerts;
+  alerts.reserve(req->alerts_size());
   for (const pb::Alert& in : req->alerts()) {
     Alert a;
     a.labels = model::Labels::FromUnsorted(PairsFromProto(in.labels()));
@@ -96,15 +94,11 @@ grpc::Status AlerterServiceImpl::PushAlerts(grpc::ServerContext*, const pb::Push
     a.starts_at = FromMs(in.starts_at_ms());
     a.ends_at = FromMs(in.ends_at_ms());
     a.generator_url = in.generator_url();
-    alerting::PrepareReceivedAlert(a, now, cs.resolve_timeout);
-    if (absl::Status st = alerting::ValidateAlert(a); !st.ok()) {
-      errs.push_back(std::string(st.message()));
-      continue;
-    }
-    valid.push_back(std::move(a));
+    alerts.push_back(std::move(a));
   }
-  resp->set_accepted(static_cast<int32_t>(valid.size()));
-  if (!valid.empty()) a_->PutAlerts(std::move(valid));
+  const size_t received = alerts.size();
+  std::vector<std::string> errs = a_->ReceiveAlerts(std::move(alerts));
+  resp->set_accepted(static_cast<int32_t>(received - errs.size()));
   if (!errs.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, absl::StrJoin(errs, "; "));
   return grpc::Status::OK;
 }
