@@ -1,6 +1,5 @@
 #include "libs/discovery/file_discoverer.h"
 
-#include <glob.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -12,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/glob.h"
 #include "libs/common/logging.h"
 #include "libs/json/json_value.h"
 #include "yaml-cpp/yaml.h"
@@ -232,11 +232,8 @@ void FileDiscoverer::Run() {
 void FileDiscoverer::Refresh() {
   std::set<std::string> files;
   for (const std::string& pattern : config_.files) {
-    glob_t g{};
-    if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-      for (size_t i = 0; i < g.gl_pathc; ++i) files.insert(g.gl_pathv[i]);
-    }
-    globfree(&g);
+    absl::StatusOr<std::vector<std::string>> paths = common::GlobFiles(pattern);
+    if (paths.ok()) files.insert(paths->begin(), paths->end());
   }
   std::vector<TargetGroup> out;
   std::map<std::string, size_t> counts;

@@ -1,6 +1,5 @@
 #include "libs/rules/rule_file.h"
 
-#include <glob.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/absl_compat.h"
+#include "libs/common/glob.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/utf8.h"
 #include "libs/config/prometheus_config.h"
@@ -459,16 +459,11 @@ absl::StatusOr<std::vector<RuleFile>> LoadRuleFiles(const std::vector<std::strin
       return absl::InvalidArgumentError(
           absl::StrCat("error retrieving rule files for ", pattern, ": ", s.message()));
     }
-    glob_t g{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
-    std::vector<std::string> matches;
-    if (rc == 0) matches.assign(g.gl_pathv, g.gl_pathv + g.gl_pathc);
-    globfree(&g);
-    if (rc != 0 && rc != GLOB_NOMATCH) {
+    absl::StatusOr<std::vector<std::string>> matches = common::GlobFiles(pattern);
+    if (!matches.ok()) {
       return absl::InternalError(absl::StrCat("error retrieving rule files for ", pattern, ": glob failed"));
     }
-    std::sort(matches.begin(), matches.end());
-    for (std::string& m : matches) {
+    for (std::string& m : *matches) {
       if (seen.insert(m).second) files.push_back(std::move(m));
     }
   }

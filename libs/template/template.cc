@@ -1,13 +1,11 @@
 #include "libs/template/template.h"
 
-#include <glob.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/glob.h"
 #include "libs/template/internal/exec.h"
 #include "libs/template/internal/fmt.h"
 #include "libs/template/internal/parse.h"
@@ -83,20 +81,12 @@ absl::Status TemplateSet::ParseFiles(const std::vector<std::string>& paths) {
 }
 
 absl::Status TemplateSet::ParseGlob(std::string_view pattern) {
-  glob_t g{};
-  const std::string pat(pattern);
-  const int rc = ::glob(pat.c_str(), 0, nullptr, &g);
-  std::vector<std::string> paths;
-  if (rc == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
-  }
-  globfree(&g);
-  if (rc == GLOB_NOMATCH || paths.empty()) {
+  absl::StatusOr<std::vector<std::string>> paths = common::GlobFiles(pattern);
+  if (!paths.ok()) return absl::InvalidArgumentError("bad glob pattern: " + std::string(pattern));
+  if (paths->empty()) {
     return absl::NotFoundError("template: pattern matches no files: `" + std::string(pattern) + "`");
   }
-  if (rc != 0) return absl::InvalidArgumentError("bad glob pattern: " + std::string(pattern));
-  std::sort(paths.begin(), paths.end());
-  return ParseFiles(paths);
+  return ParseFiles(*paths);
 }
 
 bool TemplateSet::Has(std::string_view name) const { return trees_.count(std::string(name)) > 0; }
